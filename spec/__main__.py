@@ -1,0 +1,133 @@
+"""``python -m spec``: regenerate, check and diff the spec tables.
+
+Exit codes: 0 success (``check``: tables up to date; ``diff``: no changes), 1 ``check`` found drift
+or ``diff`` found changes, 2 a document or table could not be read (one line on stderr, no
+traceback, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .diff import diff_tables, format_changes
+from .document import DocumentError
+from .render import ROOT, SOURCES, render_all, render_table, table_from_document, write_files
+
+EPILOG = """\
+examples:
+  python -m spec regenerate                 rebuild spec/tables/*.json and codec/_tables.py
+                                            from the newest document of each endpoint in spec/sources/
+  python -m spec regenerate NEW.txt --out /tmp/t
+                                            build one document's table into another folder
+  python -m spec check                      exit 1 and show the difference if committed tables drift
+  python -m spec diff spec/sources/AutoApplyIdA-1.05.txt NEW.txt
+                                            what a new vendor document changes (text; --json for machines)
+
+A new vendor document: save it as spec/sources/ENDPOINT-VERSION.txt, run `diff` against the
+current table, then `regenerate`, review the notes in spec/readings.toml, run the tests.
+"""
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """A table from a document (.txt) or a table file (.json)."""
+    if path.suffix == ".json":
+        try:
+            table: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise DocumentError(str(path), 0, "a readable table file", exc.strerror or str(exc)) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DocumentError(str(path), getattr(exc, "lineno", 0), "a JSON table", str(exc)) from None
+        if not isinstance(table, dict) or "request" not in table or "codes" not in table:
+            raise DocumentError(str(path), 0, "a table written by `python -m spec regenerate`", "other JSON")
+        return table
+    return table_from_document(path)
+
+
+def cmd_regenerate(args: argparse.Namespace) -> int:
+    if args.document:
+        out_dir = Path(args.out) if args.out else ROOT / "spec" / "tables"
+        table = table_from_document(Path(args.document))
+        files = {Path(f"{table['endpoint']['name']}.json"): render_table(table)}
+        changed = write_files(files, out_dir)
+        root = out_dir
+    else:
+        if args.out:
+            print("spec: --out goes with a DOCUMENT", file=sys.stderr)
+            return 2
+        files = render_all(Path(args.sources))
+        changed = write_files(files, ROOT)
+        root = ROOT
+    for rel in sorted(files):
+        print(f"{'wrote    ' if rel in changed else 'unchanged'} {root / rel}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    files = render_all(Path(args.sources))
+    drift = 0
+    for rel, data in sorted(files.items()):
+        target = ROOT / rel
+        current = target.read_bytes() if target.exists() else b""
+        if current == data:
+            continue
+        drift += 1
+        diff = difflib.unified_diff(
+            current.decode("utf-8", "replace").splitlines(keepends=True),
+            data.decode("utf-8").splitlines(keepends=True),
+            fromfile=f"{rel} (committed)",
+            tofile=f"{rel} (regenerated)",
+            n=2,
+        )
+        sys.stdout.writelines(list(diff)[:200])
+    if drift:
+        print(f"spec check: {drift} file(s) differ from what `python -m spec regenerate` writes", file=sys.stderr)
+        return 1
+    print(f"spec check: {len(files)} files up to date")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    old, new = _load(Path(args.old)), _load(Path(args.new))
+    changes = diff_tables(old, new)
+    if args.json:
+        print(json.dumps({"endpoint": new["endpoint"]["name"], "old_version": old["document_version"], "new_version": new["document_version"], "changes": changes}, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        sys.stdout.write(format_changes(old, new, changes))
+    return 1 if changes else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m spec", description="Build, check and compare the spec tables made from the vendor documents.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("regenerate", help="rebuild the tables (and codec/_tables.py) from the documents", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+    p.add_argument("document", nargs="?", help="one document to build (default: every endpoint's newest in --sources)")
+    p.add_argument("--out", help="folder for the one document's table (default: spec/tables)")
+    p.add_argument("--sources", default=str(SOURCES), help="folder of documents (default: spec/sources)")
+    p.set_defaults(func=cmd_regenerate)
+    p = sub.add_parser("check", help="exit 1 and print the difference when committed tables are stale")
+    p.add_argument("--sources", default=str(SOURCES), help="folder of documents (default: spec/sources)")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("diff", help="what changed between two versions (each a document .txt or a table .json)")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_diff)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DocumentError as exc:
+        print(f"spec: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
