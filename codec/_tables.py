@@ -264,7 +264,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'reading': "Bodies are UTF-8; '+' and '%20' both decode to a space; "
                                         "only '&' separates pairs (';' is data); the encoder "
                                         "writes spaces as '+' and percent-encodes every byte "
-                                        "outside A-Z a-z 0-9 and '*-._' (what "
+                                        "outside A-Z a-z 0-9 and '_.-~' (what "
                                         'urllib.parse.urlencode writes). Invalid UTF-8 or a bad '
                                         'percent escape earns -4 naming the variable (-2 when the '
                                         'name itself is unreadable).',
@@ -1002,7 +1002,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                           'type': 'string'},
                                          {'allowed': {'kind': 'enum',
                                                       'labels': {'0': 'New-line delimited '
-                                                                      'parameters.',
+                                                                      'parameters',
                                                                  '1': 'URL-encoded parameters'},
                                                       'lenient_case_insensitive': False,
                                                       'lenient_values': [],
@@ -1362,7 +1362,8 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'error does not have.',
                                          'id': 'click-through-response-presence',
                                          'lenient': 'status and description may be absent when '
-                                                    'errorCode is not 0.',
+                                                    'errorCode is not 0, and errorMessage when it '
+                                                    'is 0.',
                                          'reading': 'All four are always sent. With an error code, '
                                                     "status is 0 (not completed) with status 0's "
                                                     'description.',
@@ -1426,7 +1427,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     "to a space; only '&' separates pairs (';' is "
                                                     "data); the encoder writes spaces as '+' and "
                                                     'percent-encodes every byte outside A-Z a-z '
-                                                    "0-9 and '*-._' (what urllib.parse.urlencode "
+                                                    "0-9 and '_.-~' (what urllib.parse.urlencode "
                                                     'writes). Invalid UTF-8 or a bad percent '
                                                     'escape earns -4 naming the variable (-2 when '
                                                     'the name itself is unreadable).',

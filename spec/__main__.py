@@ -95,16 +95,38 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = _load(Path(args.old)), _load(Path(args.new))
     changes = diff_tables(old, new)
     if args.json:
-        print(json.dumps({"endpoint": new["endpoint"]["name"], "old_version": old["document_version"], "new_version": new["document_version"], "changes": changes}, indent=2, sort_keys=True, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "endpoint": new["endpoint"]["name"],
+                    "old_version": old["document_version"],
+                    "new_version": new["document_version"],
+                    "changes": changes,
+                },
+                indent=2,
+                sort_keys=True,
+                ensure_ascii=False,
+            )
+        )
     else:
         sys.stdout.write(format_changes(old, new, changes))
     return 1 if changes else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m spec", description="Build, check and compare the spec tables made from the vendor documents.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m spec",
+        description="Build, check and compare the spec tables made from the vendor documents.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("regenerate", help="rebuild the tables (and codec/_tables.py) from the documents", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+    p = sub.add_parser(
+        "regenerate",
+        help="rebuild the tables (and codec/_tables.py) from the documents",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+    )
     p.add_argument("document", nargs="?", help="one document to build (default: every endpoint's newest in --sources)")
     p.add_argument("--out", help="folder for the one document's table (default: spec/tables)")
     p.add_argument("--sources", default=str(SOURCES), help="folder of documents (default: spec/sources)")

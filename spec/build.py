@@ -15,7 +15,7 @@ from typing import Any
 
 from .document import Document, DocumentError
 
-__all__ = ["SCHEMA_VERSION", "BASE_URL", "load_readings", "build_table", "attribute_name"]
+__all__ = ["BASE_URL", "SCHEMA_VERSION", "attribute_name", "build_table", "load_readings"]
 
 SCHEMA_VERSION = 1
 BASE_URL = "https://secure.comodo.net"
@@ -86,7 +86,12 @@ def _allowed(field: dict[str, Any], actions: list[dict[str, Any]], note_ids: set
             lenient_any_positive_integer="days-for-most-products" in note_ids,
         )
     elif kind == "enum":
-        out.update(values=allowed["values"], lenient_values=[], lenient_case_insensitive=False, labels=allowed.get("labels", {}))
+        out.update(
+            values=allowed["values"],
+            lenient_values=[],
+            lenient_case_insensitive=False,
+            labels=allowed.get("labels", {}),
+        )
     elif kind == "comma_list":
         out.update(
             values=allowed["values"],
@@ -241,35 +246,66 @@ def _auto_apply_responses(doc: Document, r: dict[str, Any]) -> dict[str, Any]:
             presence = {"code_not_in": [p["absent_when"]["equals"]]}
         else:
             presence = {"sometimes": True}
-        params.append({"name": p["name"], "type": _param_type(p["description"]), "presence": presence, "description": p["description"], "source_line": p["line"]})
+        params.append(
+            {
+                "name": p["name"],
+                "type": _param_type(p["description"]),
+                "presence": presence,
+                "description": p["description"],
+                "source_line": p["line"],
+            }
+        )
+    known = {p["name"] for p in params}
+    if "errorCode" not in known:
+        where = params[0]["source_line"] if params else r["format0"]["lines"]["error"][0]["source_line"]
+        found = ", ".join(sorted(known)) or "none"
+        raise DocumentError(doc.file, where, "an 'errorCode' parameter in section 3.2", found)
     lines: dict[str, list[str]] = {}
     for case, rows in r["format0"]["lines"].items():
         names = ["errorCode"]
         for row in sorted(rows, key=lambda x: x["line"]):
             if row["line"] != len(names) + 1:
                 raise DocumentError(doc.file, row["source_line"], f"Line {len(names) + 1}", f"Line {row['line']}")
-            names.append(_format0_name(doc, row["label"], row["source_line"]))
-        lines["code_negative" if case == "error" else "code_non_negative"] = names
-    known = {p["name"] for p in params}
-    for names in lines.values():
-        for name in names:
+            name = _format0_name(doc, row["label"], row["source_line"])
             if name not in known:
-                raise DocumentError(doc.file, 0, f"a URL-encoded parameter for newline line '{name}'", "none")
+                expected = f"a URL-encoded parameter '{name}' in section 3.2 for this line"
+                raise DocumentError(doc.file, row["source_line"], expected, "none")
+            names.append(name)
+        lines["code_negative" if case == "error" else "code_non_negative"] = names
     delivery0 = [d["hours"] for d in r["delivery_format0"]]
     return {
         "formats": [
-            {"value": "0", "name": "newline", "mime_type": r["format0"]["mime_type"], "lines": lines, "expected_delivery": delivery0},
-            {"value": "1", "name": "urlencoded", "mime_type": r["format1"]["mime_type"], "expected_delivery": r["delivery_format1"]},
+            {
+                "value": "0",
+                "name": "newline",
+                "mime_type": r["format0"]["mime_type"],
+                "lines": lines,
+                "expected_delivery": delivery0,
+            },
+            {
+                "value": "1",
+                "name": "urlencoded",
+                "mime_type": r["format1"]["mime_type"],
+                "expected_delivery": r["delivery_format1"],
+            },
         ],
         "selected_by": "responseFormat",
         "parameters": params,
-        "expected_delivery_meanings": [{"hours": d["hours"], "meaning": d["meaning"], "source_line": d["line"]} for d in r["delivery_format0"]],
+        "expected_delivery_meanings": [
+            {"hours": d["hours"], "meaning": d["meaning"], "source_line": d["line"]} for d in r["delivery_format0"]
+        ],
     }
 
 
 def _click_through_responses(r: dict[str, Any], actions: list[str]) -> dict[str, Any]:
     params = [
-        {"name": p["name"], "type": _param_type(p["description"], p["type"]), "presence": {"always": True} if p["always"] else {"sometimes": True}, "description": p["description"], "source_line": p["line"]}
+        {
+            "name": p["name"],
+            "type": _param_type(p["description"], p["type"]),
+            "presence": {"always": True} if p["always"] else {"sometimes": True},
+            "description": p["description"],
+            "source_line": p["line"],
+        }
         for p in r["parameters"]
     ]
     return {
@@ -279,7 +315,9 @@ def _click_through_responses(r: dict[str, Any], actions: list[str]) -> dict[str,
     }
 
 
-def build_table(doc: Document, facts: dict[str, Any], readings: dict[str, Any], countries: dict[str, Any], source_name: str) -> dict[str, Any]:
+def build_table(
+    doc: Document, facts: dict[str, Any], readings: dict[str, Any], countries: dict[str, Any], source_name: str
+) -> dict[str, Any]:
     """Return the table of one endpoint (a JSON-ready dict)."""
     policy = dict(readings["policy"])
     names = {f["name"] for f in facts["request_fields"]}
@@ -294,7 +332,12 @@ def build_table(doc: Document, facts: dict[str, Any], readings: dict[str, Any], 
         responses = _click_through_responses(r, action_values)
         codes = _codes(r["codes"], {0})
         statuses = [
-            {"status": s["status"], "actions": action_values if s["actions"] == "any" else [s["actions"]], "description": s["description"], "source_line": s["line"]}
+            {
+                "status": s["status"],
+                "actions": action_values if s["actions"] == "any" else [s["actions"]],
+                "description": s["description"],
+                "source_line": s["line"],
+            }
             for s in r["statuses"]
         ]
     return {
@@ -316,10 +359,19 @@ def build_table(doc: Document, facts: dict[str, Any], readings: dict[str, Any], 
         },
         "document_version": facts["document_version"],
         "version_history": [
-            {"version": h["version"], "change": h["change"], "added": h["added"], "changed": h["changed"], "source_line": h["line"]} for h in facts["version_history"]
+            {
+                "version": h["version"],
+                "change": h["change"],
+                "added": h["added"],
+                "changed": h["changed"],
+                "source_line": h["line"],
+            }
+            for h in facts["version_history"]
         ],
         "request": _request(facts, notes, policy),
-        "actions": [{"value": a["value"], "description": a["description"], "source_line": a["line"]} for a in facts["actions"]],
+        "actions": [
+            {"value": a["value"], "description": a["description"], "source_line": a["line"]} for a in facts["actions"]
+        ],
         "responses": responses,
         "codes": codes,
         "statuses": statuses,

@@ -38,7 +38,15 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     for key in sorted(n_fields.keys() - o_fields.keys()):
         f = n_fields[key]
         cls = "breaking" if f["presence"] == "required" else "additive"
-        out.append(_change("field-added", f["name"], cls, None, {"presence": f["presence"], "type": f["type"], "max_length": f["max_length"], "since": f["since"]}))
+        out.append(
+            _change(
+                "field-added",
+                f["name"],
+                cls,
+                None,
+                {"presence": f["presence"], "type": f["type"], "max_length": f["max_length"], "since": f["since"]},
+            )
+        )
     for key in sorted(o_fields.keys() - n_fields.keys()):
         out.append(_change("field-removed", o_fields[key]["name"], "breaking", o_fields[key]["presence"], None))
     for key in sorted(o_fields.keys() & n_fields.keys()):
@@ -46,7 +54,9 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         name = n["name"]
         if o["max_length"] != n["max_length"]:
             lowered = n["max_length"] is not None and (o["max_length"] is None or n["max_length"] < o["max_length"])
-            out.append(_change("max-length", name, "breaking" if lowered else "additive", o["max_length"], n["max_length"]))
+            out.append(
+                _change("max-length", name, "breaking" if lowered else "additive", o["max_length"], n["max_length"])
+            )
         if o["presence"] != n["presence"]:
             stricter = {"optional": 0, "conditional": 1, "required": 2}
             cls = "breaking" if stricter[n["presence"]] > stricter[o["presence"]] else "additive"
@@ -61,11 +71,27 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         if nv - ov:
             out.append(_change("allowed-added", name, "additive", None, sorted(nv - ov)))
         if (o.get("allowed") or {}).get("kind") != (n.get("allowed") or {}).get("kind"):
-            out.append(_change("allowed-kind", name, "breaking", (o.get("allowed") or {}).get("kind"), (n.get("allowed") or {}).get("kind")))
+            out.append(
+                _change(
+                    "allowed-kind",
+                    name,
+                    "breaking",
+                    (o.get("allowed") or {}).get("kind"),
+                    (n.get("allowed") or {}).get("kind"),
+                )
+            )
         if o["default"] != n["default"]:
             out.append(_change("default", name, "breaking", o["default"], n["default"]))
         if o["special_values"] != n["special_values"]:
-            out.append(_change("special-values", name, "additive", [s["value"] for s in o["special_values"]], [s["value"] for s in n["special_values"]]))
+            out.append(
+                _change(
+                    "special-values",
+                    name,
+                    "additive",
+                    [s["value"] for s in o["special_values"]],
+                    [s["value"] for s in n["special_values"]],
+                )
+            )
         if o["since"] != n["since"]:
             out.append(_change("since", name, "editorial", o["since"], n["since"]))
         if o["description"] != n["description"] or o.get("allowed_text") != n.get("allowed_text"):
@@ -96,7 +122,9 @@ def _response_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         out.append(_change("response-parameter-removed", name, "breaking", o[name]["presence"], None))
     for name in sorted(o.keys() & n.keys()):
         if o[name]["presence"] != n[name]["presence"]:
-            out.append(_change("response-parameter-presence", name, "breaking", o[name]["presence"], n[name]["presence"]))
+            out.append(
+                _change("response-parameter-presence", name, "breaking", o[name]["presence"], n[name]["presence"])
+            )
         if o[name]["type"] != n[name]["type"]:
             out.append(_change("response-parameter-type", name, "breaking", o[name]["type"], n[name]["type"]))
     of, nf = _by(old["responses"]["formats"], "name"), _by(new["responses"]["formats"], "name")
@@ -107,7 +135,11 @@ def _response_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     for status in sorted(os_.keys() | ns.keys()):
         if os_.get(status, {}).get("actions") != ns.get(status, {}).get("actions"):
             cls = "breaking" if status in os_ else "additive"
-            out.append(_change("status", str(status), cls, os_.get(status, {}).get("actions"), ns.get(status, {}).get("actions")))
+            out.append(
+                _change(
+                    "status", str(status), cls, os_.get(status, {}).get("actions"), ns.get(status, {}).get("actions")
+                )
+            )
     oa, na = {a["value"] for a in old["actions"]}, {a["value"] for a in new["actions"]}
     for a in sorted(na - oa):
         out.append(_change("action-added", a, "additive"))
@@ -121,7 +153,9 @@ def _history_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     if old["endpoint"] != new["endpoint"]:
         out.append(_change("endpoint", new["endpoint"]["name"], "breaking", old["endpoint"], new["endpoint"]))
     if old["document_version"] != new["document_version"]:
-        out.append(_change("document-version", "document", "editorial", old["document_version"], new["document_version"]))
+        out.append(
+            _change("document-version", "document", "editorial", old["document_version"], new["document_version"])
+        )
     o, n = _by(old["version_history"], "version"), _by(new["version_history"], "version")
     for version in sorted(n.keys() - o.keys()):
         out.append(_change("history-added", version, "editorial", None, n[version]["change"]))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DocumentError", "Line", "Table", "Document", "read_document", "parse_document"]
+__all__ = ["Document", "DocumentError", "Line", "Table", "parse_document", "read_document"]
 
 
 class DocumentError(Exception):

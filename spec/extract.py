@@ -35,9 +35,17 @@ def _text(cell: str) -> str:
 def extract(doc: Document) -> dict[str, Any]:
     """Return the endpoint facts of *doc*; raise DocumentError where its shape is not understood."""
     history = _history(doc)
-    name, path, url_printed = _endpoint_name(doc)
-    request_table = _find_table(doc, lambda t: _col0(t).startswith("variable name") and "max. length" in _lower_cols(t), "a request table headed 'Variable Name ... Max. Length'")
+    request_table = _find_table(
+        doc,
+        lambda t: _col0(t).startswith("variable name") and "max. length" in _lower_cols(t),
+        "a request table headed 'Variable Name ... Max. Length'",
+    )
     fields = _request_fields(doc, request_table, history)
+    if not any(re.match(r"\d+\.\s+Response\b", strip_markup(h.text.lstrip("#").strip())) for h in doc.headings):
+        raise _missing(doc, "a response section (a heading like '2. Response')")
+    two_formats = _has_heading(doc, "2.1") or _has_heading(doc, "3. Response")  # AutoApplyIdA's shape
+    responses = _auto_apply_responses(doc) if two_formats else _click_through_responses(doc)
+    name, path, url_printed = _endpoint_name(doc)  # AutoApplyIdA names itself only in its responses
     facts: dict[str, Any] = {
         "endpoint": name,
         "path": path,
@@ -48,10 +56,7 @@ def extract(doc: Document) -> dict[str, Any]:
         "post_required": bool(re.search(r"POSTed \(rather than GETed\)", doc.text)),
     }
     facts["actions"] = _actions(doc)
-    if _has_heading(doc, "3. Response"):
-        facts["responses"] = _auto_apply_responses(doc)
-    else:
-        facts["responses"] = _click_through_responses(doc)
+    facts["responses"] = responses
     return facts
 
 
@@ -72,8 +77,13 @@ def _find_table(doc: Document, pred: Any, expected: str, *, required: bool = Tru
             return table
     if not required:
         return None  # type: ignore[return-value]
-    first = doc.tables[0].header if doc.tables else (doc.lines[0] if doc.lines else Line(0, ""))
-    raise doc.error(first.number, expected, first.text if doc.tables else "no table at all")
+    raise _missing(doc, expected)
+
+
+def _missing(doc: Document, expected: str) -> Exception:
+    """*expected* is nowhere in the document: point at its last non-blank line."""
+    last = next((ln.number for ln in reversed(doc.lines) if ln.text.strip()), 1)
+    return doc.error(last, expected, "the end of the document")
 
 
 def _has_heading(doc: Document, prefix: str) -> bool:
@@ -93,8 +103,8 @@ def _history(doc: Document) -> list[dict[str, Any]]:
             continue
         match = _VERSION_LINE.match(stripped)
         if not match:
-            if history:
-                break
+            if history and not stripped.startswith("-"):
+                break  # prose after the list ends it; a malformed "- ..." item does not
             raise doc.error(line.number, "a version line like '- 1.00 Original version.'", stripped)
         version, change = match.groups()
         if history and _version_key(version) <= _version_key(history[-1]["version"]):
@@ -128,7 +138,7 @@ def _endpoint_name(doc: Document) -> tuple[str, str, bool]:
             return match.group(2), match.group(1), True
     names = [m.group(1) for m in _BANG_NAME.finditer(doc.text)]
     if not names:
-        raise doc.error(0, "the API's URL or its '!Name'", "neither")
+        raise _missing(doc, "the API's URL or its '!Name'")
     name = max(set(names), key=names.count)
     return name, f"/products/!{name}", False
 
@@ -200,18 +210,26 @@ def _request_fields(doc: Document, table: Table, history: list[dict[str, Any]]) 
         fields.append(field)
     if not fields:
         raise doc.error(table.header.number + 1, "at least one request variable", "none")
-    unknown = sorted((set(since) | set(changed)) - {f["name"] for f in fields})
+    unknown = (set(since) | set(changed)) - {f["name"] for f in fields}
     if unknown:
-        raise doc.error(history[-1]["line"], "version history naming only variables in the request table", ", ".join(unknown))
+        entry = next(e for e in history if unknown & set(e["added"] + e["changed"]))  # the first line naming one
+        named = ", ".join(sorted(unknown & set(entry["added"] + entry["changed"])))
+        raise doc.error(entry["line"], "version history naming only variables in the request table", named)
     return fields
 
 
-_ENUM_PAIRS = re.compile(r"(\d+) = (.+?)(?=\s+\d+ = |\.?\s+Some examples|\.?\s+If omitted|\.?$)")
+_ENUM_PAIRS = re.compile(r"(\d+) = (.+?)(?=\.?\s+\d+ = |\.?\s+Some examples|\.?\s+If omitted|\.?$)")
 
 
 def _allowed(allowed: str, description: str, doc_type: str) -> dict[str, Any]:
     """Read the allowed values, default and special values out of the two free-text cells."""
-    out: dict[str, Any] = {"allowed": None, "default": None, "special_values": [], "excludes": [], "required_when": None}
+    out: dict[str, Any] = {
+        "allowed": None,
+        "default": None,
+        "special_values": [],
+        "excludes": [],
+        "required_when": None,
+    }
     both = f"{allowed} {description}"
     m = re.search(r"defaults to (\w+)", both)
     if m:
@@ -226,7 +244,11 @@ def _allowed(allowed: str, description: str, doc_type: str) -> dict[str, Any]:
         out["required_when"] = {"field": "action", "equals": m.group(1)}
     if "comma-separated" in allowed:
         pairs = _ENUM_PAIRS.findall(allowed.split("following integers:", 1)[-1])
-        out["allowed"] = {"kind": "comma_list", "values": [v for v, _ in pairs], "labels": {v: lbl.strip() for v, lbl in pairs}}
+        out["allowed"] = {
+            "kind": "comma_list",
+            "values": [v for v, _ in pairs],
+            "labels": {v: lbl.strip() for v, lbl in pairs},
+        }
     elif re.fullmatch(r"Y or N\.?", allowed):
         lower = [c.lower() for c in "YN" if re.search(rf"{c} \(or {c.lower()}\)", description)]
         out["allowed"] = {"kind": "enum", "values": ["N", "Y"], "documented_lowercase": lower}
@@ -234,7 +256,11 @@ def _allowed(allowed: str, description: str, doc_type: str) -> dict[str, Any]:
         out["allowed"] = {"kind": "country"}
     elif re.match(r"\d+ = ", allowed):
         pairs = _ENUM_PAIRS.findall(allowed)
-        out["allowed"] = {"kind": "enum", "values": [v for v, _ in pairs], "labels": {v: lbl.strip() for v, lbl in pairs}}
+        out["allowed"] = {
+            "kind": "enum",
+            "values": [v for v, _ in pairs],
+            "labels": {v: lbl.strip() for v, lbl in pairs},
+        }
     elif doc_type == "integer" and re.search(r"\d+\s*,\s*\d+.*\bor\b\s*\d+", allowed):
         hedge = allowed.split(":", 1)[0].strip() if ":" in allowed else ""
         values = re.findall(r"\d+", allowed)
@@ -289,7 +315,14 @@ def _auto_apply_responses(doc: Document) -> dict[str, Any]:
             m = re.match(r"\s*Line (\d+):\s*(.*)", strip_markup(label))
             if not m:
                 raise doc.error(row.number, "'Line N: ...'", label)
-            rows.append({"line": int(m.group(1)), "label": " ".join(m.group(2).split()), "value": value, "source_line": row.number})
+            rows.append(
+                {
+                    "line": int(m.group(1)),
+                    "label": " ".join(m.group(2).split()),
+                    "value": value,
+                    "source_line": row.number,
+                }
+            )
             if "Expected number of hours" in value:
                 for hm in re.finditer(r"(\d+) \u2013 (.+?)(?=\s+\d+ \u2013 |$)", value):
                     delivery.append({"hours": int(hm.group(1)), "meaning": hm.group(2).strip(), "line": row.number})
@@ -331,12 +364,24 @@ def _auto_apply_responses(doc: Document) -> dict[str, Any]:
 def _click_through_responses(doc: Document) -> dict[str, Any]:
     m = re.search(r"MIME type will be \*?([\w.+-]+/[\w.+-]+)\*?", doc.text)
     if not m:
-        raise doc.error(0, "a sentence naming the response MIME type", "none")
-    params_table = _find_table(doc, lambda t: _col0(t).startswith("variable name") and "max. length" not in _lower_cols(t), "a response table headed 'Variable Name'")
+        raise _missing(doc, "a sentence naming the response MIME type")
+    params_table = _find_table(
+        doc,
+        lambda t: _col0(t).startswith("variable name") and "max. length" not in _lower_cols(t),
+        "a response table headed 'Variable Name'",
+    )
     params = []
     for row in params_table.rows:
         cells = [_text(c) for c in row.cells]
-        params.append({"name": cells[0], "type": cells[1].lower(), "description": cells[-1], "always": not is_italic(row.cells[0]), "line": row.number})
+        params.append(
+            {
+                "name": cells[0],
+                "type": cells[1].lower(),
+                "description": cells[-1],
+                "always": not is_italic(row.cells[0]),
+                "line": row.number,
+            }
+        )
     status_table = _find_table(doc, lambda t: "status value" in _lower_cols(t), "a status table headed 'Status Value'")
     statuses = []
     for row in status_table.rows:
@@ -345,7 +390,11 @@ def _click_through_responses(doc: Document) -> dict[str, Any]:
             continue
         actions = "any" if cells[0].lower() == "any action" else cells[0]
         statuses.append({"status": int(cells[1]), "actions": actions, "description": cells[2], "line": row.number})
-    code_table = _find_table(doc, lambda t: _col0(t) == "errorcode" and "errormessage" in _lower_cols(t), "an 'errorCode / errorMessage' table")
+    code_table = _find_table(
+        doc,
+        lambda t: _col0(t) == "errorcode" and "errormessage" in _lower_cols(t),
+        "an 'errorCode / errorMessage' table",
+    )
     codes = []
     for row in code_table.rows:
         cells = [_text(c) for c in row.cells]
@@ -354,4 +403,10 @@ def _click_through_responses(doc: Document) -> dict[str, Any]:
         if not re.fullmatch(r"-?\d+", cells[0]):
             raise doc.error(row.number, "an integer error code", cells[0])
         codes.append({"code": int(cells[0]), "message": cells[1] if len(cells) > 1 else "", "line": row.number})
-    return {"kind": "click_through", "mime_type": m.group(1), "parameters": params, "statuses": statuses, "codes": codes}
+    return {
+        "kind": "click_through",
+        "mime_type": m.group(1),
+        "parameters": params,
+        "statuses": statuses,
+        "codes": codes,
+    }

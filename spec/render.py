@@ -20,7 +20,7 @@ from .countries import load_countries
 from .document import DocumentError, read_document
 from .extract import extract
 
-__all__ = ["ROOT", "SOURCES", "table_from_document", "render_table", "render_all", "write_files", "latest_sources"]
+__all__ = ["ROOT", "SOURCES", "latest_sources", "render_all", "render_table", "table_from_document", "write_files"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "spec" / "sources"
@@ -30,7 +30,9 @@ CODEC_MODULE = Path("codec") / "_tables.py"
 _SOURCE_NAME = re.compile(r"^(\w+)-(\d+\.\d+)\.txt$")
 
 
-def table_from_document(path: Path, countries: dict[str, Any] | None = None, readings: dict[str, Any] | None = None) -> dict[str, Any]:
+def table_from_document(
+    path: Path, countries: dict[str, Any] | None = None, readings: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Parse the document at *path* and build its table."""
     doc = read_document(path)
     facts = extract(doc)
@@ -53,7 +55,9 @@ def latest_sources(sources: Path = SOURCES) -> list[Path]:
     for path in sorted(sources.glob("*.txt")):
         m = _SOURCE_NAME.match(path.name)
         if not m:
-            raise DocumentError(str(path), 0, "a source named ENDPOINT-VERSION.txt (e.g. AutoApplyIdA-1.05.txt)", path.name)
+            raise DocumentError(
+                str(path), 0, "a source named ENDPOINT-VERSION.txt (e.g. AutoApplyIdA-1.05.txt)", path.name
+            )
         major, minor = (int(x) for x in m.group(2).split("."))
         if m.group(1) not in newest or newest[m.group(1)][0] < (major, minor):
             newest[m.group(1)] = ((major, minor), path)

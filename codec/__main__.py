@@ -1,0 +1,204 @@
+"""``python -m codec``: encode and decode wire data, stdin -> stdout.
+
+JSON uses the tables' wire names (the URL-encoded names for responses of either format),
+integers as JSON numbers and amounts as decimal strings.  Invalid input exits 1 with a JSON object
+on stdout: ``errorCode`` (the vendor code it earns, null if none), ``argument`` (when there is
+one), ``rule`` and ``message``.  Secrets are never printed back: ``loginPassword`` and
+``saspSessionID`` are shown as ``<redacted>`` by decode-request unless --show-secrets is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+from ._schema import ENDPOINTS, canonical_endpoint, endpoint_spec
+from .convert import RESPONSE_CLASSES, converter
+from .errors import CodecError
+from .models import REDACTED
+from .request import decode_request, encode_request_fields, request_to_wire
+from .response import decode_response, encode_response
+
+EPILOG = """\
+ENDPOINT is AutoApplyIdA or UpdateUserEvClickThrough, in any case.
+
+examples:
+  echo '{"loginName":"me","loginPassword":"pw","action":"ResendEmail","orderNumber":"12"}' \\
+      | python -m codec encode-request UpdateUserEvClickThrough
+  printf 'errorCode=0&orderNumber=12&totalCost=9.50&expectedDeliveryTime=1' \\
+      | python -m codec decode-response AutoApplyIdA --format 1
+  printf '%s\\n' -3 "The 'days' argument is missing!" | python -m codec decode-response autoapplyida
+  echo '{"errorCode":0,"orderNumber":12,"totalCost":"9.50","expectedDeliveryTime":1}' \\
+      | python -m codec encode-response AutoApplyIdA --format 0
+
+exit status: 0 done, 1 invalid input (JSON error object on stdout), 2 bad command line.
+"""
+
+
+def _out(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def _json_in(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CodecError(f"input is not a JSON object: {exc}", rule="json") from None
+    if not isinstance(data, dict):
+        raise CodecError("input is not a JSON object", rule="json")
+    return data
+
+
+def _typed_json(wire: dict[str, str], types: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in wire.items():
+        out[name] = int(value) if types.get(name) == "integer" else value
+    return out
+
+
+def encode_req(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
+    data = _json_in(raw)
+    bad = [k for k, v in data.items() if not isinstance(v, str | int | bool | list) or isinstance(v, float)]
+    if bad:
+        raise CodecError(f"{bad[0]}: values must be strings, integers, booleans or lists", rule="json")
+    http = encode_request_fields(endpoint, data, strict=not args.lenient, version=args.version)
+    sys.stdout.buffer.write(http.body + b"\n")
+    return 0
+
+
+def decode_req(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
+    spec = endpoint_spec(endpoint)
+    request = decode_request(endpoint, raw.rstrip(b"\r\n"), strict=not args.lenient, version=args.version)
+    wire = request_to_wire(request)
+    types = {f.name: ("integer" if f.type == "integer" else "string") for f in spec.fields}
+    shown = _typed_json(wire, types)
+    if not args.show_secrets:
+        for f in spec.fields:
+            if f.secret and f.name in shown:
+                shown[f.name] = REDACTED
+    _out(shown)
+    return 0
+
+
+def encode_resp(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
+    spec = endpoint_spec(endpoint)
+    data = _json_in(raw)
+    known = {p.key: p.name for p in spec.params}
+    wire: dict[str, str] = {}
+    for key, value in data.items():
+        name = known.get(key.lower())
+        if name is None:
+            raise CodecError(f"{key!r} is not a response parameter of {spec.name}", field=key, rule="unrecognised")
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise CodecError(f"{name}: must be a string or a number", field=name, rule="json")
+        wire[name] = str(value)
+    try:
+        response = converter.structure(wire, RESPONSE_CLASSES[spec.name])
+    except Exception as exc:  # cattrs wraps type errors in ClassValidationError / KeyError
+        raise CodecError(f"not a {spec.name} response: {_first_error(exc)}", rule="type") from None
+    encoded = encode_response(response, response_format=args.format)
+    sys.stdout.buffer.write(encoded.body)
+    return 0
+
+
+def _first_error(exc: BaseException) -> str:
+    inner = getattr(exc, "exceptions", None)
+    if inner:
+        return _first_error(inner[0])
+    if isinstance(exc, KeyError):
+        return f"{exc.args[0]} is missing"
+    return str(exc)
+
+
+def decode_resp(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
+    spec = endpoint_spec(endpoint)
+    response = decode_response(
+        endpoint, raw, response_format=args.format, content_type=args.content_type, strict=args.strict
+    )
+    wire: dict[str, str] = converter.unstructure(response)
+    types = {p.name: p.type for p in spec.params}
+    out = _typed_json(wire, types)
+    if response.deviations:
+        out["deviations"] = [{"note": d.note, "message": d.message} for d in response.deviations]
+    _out(out)
+    return 0
+
+
+COMMANDS = {
+    "encode-request": (encode_req, "JSON object with wire names -> URL-encoded request body"),
+    "decode-request": (decode_req, "request body -> JSON (judged as the server half would)"),
+    "encode-response": (encode_resp, "JSON -> response body in --format"),
+    "decode-response": (decode_resp, "response body -> JSON"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m codec",
+        description="Encode and decode Comodo reseller API wire data (stdin -> stdout).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("endpoint", metavar="ENDPOINT", help=" or ".join(sorted(ENDPOINTS)) + " (any case)")
+        if name.endswith("request"):
+            p.add_argument(
+                "--lenient", action="store_true", help="judge by the notes' lenient readings instead of the strict ones"
+            )
+            p.add_argument(
+                "--version", help="bind to an older document version, e.g. 1.02 (later variables are unrecognised)"
+            )
+        if name == "decode-request":
+            p.add_argument(
+                "--show-secrets",
+                action="store_true",
+                help="print loginPassword and saspSessionID instead of <redacted>",
+            )
+        if name == "encode-response":
+            p.add_argument(
+                "--format", type=int, choices=[0, 1], default=0, help="AutoApplyIdA: 0 newline (default), 1 URL-encoded"
+            )
+        if name == "decode-response":
+            p.add_argument(
+                "--format",
+                type=int,
+                choices=[0, 1],
+                help="the responseFormat the request asked for (default: from --content-type or the body)",
+            )
+            p.add_argument("--content-type", help="the response's Content-Type header, checked against the format")
+            p.add_argument("--strict", action="store_true", help="fail on any deviation from the documents' letter")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        endpoint = canonical_endpoint(args.endpoint)
+    except ValueError as exc:
+        print(f"python -m codec: {exc}", file=sys.stderr)
+        return 2
+    func = COMMANDS[args.command][0]
+    try:
+        return func(endpoint, sys.stdin.buffer.read(), args)
+    except CodecError as exc:
+        out = exc.to_dict()
+        deviations = getattr(exc, "deviations", ())
+        if deviations:
+            out["deviations"] = [{"note": d.note, "message": d.message} for d in deviations]
+        _out(out)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Requests, both halves: the client encodes them, the server decodes them.
+
+* :func:`encode_request` -- typed request -> :class:`HttpRequest` (method, URL, headers, UTF-8
+  form body), validated against the tables first; a broken rule raises :class:`RequestInvalid`.
+* :func:`encode_request_fields` -- the same from wire names (a JSON object, a dict), or, with
+  ``validate=False``, any pairs at all: the deliberate unchecked path a conformance kit needs.
+* :func:`decode_request` -- what a server received (method, scheme, content type, body) -> typed
+  request, or :class:`RequestRejected` carrying the vendor code to answer, the argument the
+  message names and the response format to answer in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._schema import EndpointSpec, endpoint_spec
+from .convert import REQUEST_CLASSES, converter
+from .errors import RequestInvalid, RequestRejected
+from .form import FormError, decode_form, encode_form
+from .messages import message_for
+from .validate import Fault, check_wire, read_pairs
+
+__all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
+
+Request = Any  # AutoApplyIdARequest | UpdateUserEvClickThroughRequest
+
+
+def _headers(spec: EndpointSpec) -> tuple[tuple[str, str], ...]:
+    return (("Content-Type", spec.content_type),)
+
+
+def _invalid(spec: EndpointSpec, fault: Fault) -> RequestInvalid:
+    message = message_for(spec, fault.code, fault.argument) or ""
+    field = fault.field or fault.argument
+    return RequestInvalid(
+        f"{spec.name}: {field}: {fault.detail} (vendor error {fault.code}: {message})",
+        code=fault.code,
+        field=field,
+        rule=fault.rule,
+    )
+
+
+def request_to_wire(request: Request) -> dict[str, str]:
+    """Typed request -> ``{wire name: text}`` in the document's order, absent variables omitted."""
+    wire: dict[str, str] = converter.unstructure(request)
+    return wire
+
+
+def encode_request(request: Request, *, strict: bool = True, version: str | None = None) -> Any:
+    """Validate *request* against its table (bound to document *version*, default the newest) and
+    encode it.  Returns an :class:`~codec.models.HttpRequest`; raises :class:`RequestInvalid`."""
+    spec = endpoint_spec(type(request).ENDPOINT)
+    wire = request_to_wire(request)
+    if version is not None:
+        known = {f.name for f in spec.fields_in(version)}
+        for name in wire:
+            if name not in known:
+                raise _invalid(spec, Fault(-2, name, name, "unrecognised", f"not a variable of {spec.name} {version}"))
+    fault = check_wire(spec, wire, strict=strict, version=version)
+    if fault is not None:
+        raise _invalid(spec, fault)
+    return _http(spec, list(wire.items()))
+
+
+def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> Any:
+    from .models import HttpRequest
+
+    return HttpRequest(
+        method=spec.method, url=spec.url, path=spec.path, headers=_headers(spec), body=encode_form(pairs)
+    )
+
+
+def encode_request_fields(
+    endpoint: str,
+    fields: Mapping[str, Any] | Sequence[tuple[str, Any]],
+    *,
+    validate: bool = True,
+    strict: bool = True,
+    version: str | None = None,
+) -> Any:
+    """Encode wire-named *fields* (names in any case; ints and bools are written as the wire
+    writes them).  With ``validate=False`` the pairs are sent exactly as given -- unknown names,
+    repeats, blanks and over-long values included -- for testing servers with faulty requests."""
+    spec = endpoint_spec(endpoint)
+    items = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
+    pairs = [(str(k), _wire_text(v)) for k, v in items]
+    if validate:
+        wire, fault = read_pairs(spec, pairs, version)
+        fault = fault or check_wire(spec, wire, strict=strict, version=version)
+        if fault is not None:
+            raise _invalid(spec, fault)
+        order = {f.name: i for i, f in enumerate(spec.fields)}
+        pairs = sorted(wire.items(), key=lambda kv: order[kv[0]])
+    return _http(spec, pairs)
+
+
+def _wire_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _response_format(spec: EndpointSpec, wire: Mapping[str, str], version: str | None) -> int:
+    """Note ``format-of-errors``: a valid responseFormat is honoured even for an error answer;
+    an absent or invalid one gets the default format."""
+    name = spec.format_field
+    if name is None or name not in {f.name for f in spec.fields_in(version)}:
+        return 0
+    f = spec.by_key[name.lower()]
+    default = int(f.default or 0)
+    value = wire.get(f.name)
+    if value is not None and f.allowed and value in f.allowed["values"]:
+        return int(value)
+    return default
+
+
+def decode_request(
+    endpoint: str,
+    body: bytes,
+    *,
+    method: str = "POST",
+    scheme: str = "https",
+    content_type: str | None = "application/x-www-form-urlencoded",
+    strict: bool = True,
+    version: str | None = None,
+) -> Request:
+    """Judge a received request the way the vendor does, and decode it.
+
+    Raises :class:`RequestRejected` with the vendor code (-17 not POST, -1 not HTTPS, -2
+    unrecognised, -3 missing, -4 invalid, -7 unknown country), the argument its message names and
+    the response format to answer in.  *content_type* is not judged (the documents name no error
+    for it); the body is read as a form whatever it says.  A GET's query string is the *body*.
+    """
+    spec = endpoint_spec(endpoint)
+    try:
+        pairs = decode_form(body)
+        form_fault = None
+    except FormError as exc:
+        pairs = []
+        form_fault = exc
+    wire, name_fault = read_pairs(spec, pairs, version)
+    fmt = _response_format(spec, wire, version)
+
+    def reject(code: int, argument: str | None, field: str | None, rule: str, detail: str) -> RequestRejected:
+        message = message_for(spec, code, argument) or ""
+        return RequestRejected(
+            f"{spec.name}: {detail} (vendor error {code}: {message})",
+            code=code,
+            field=field,
+            rule=rule,
+            argument=argument,
+            response_format=fmt,
+        )
+
+    if method.upper() != "POST":
+        raise reject(-17, None, None, "method", f"method {method.upper()}, not POST")
+    if scheme.lower() != "https":
+        raise reject(-1, None, None, "https", f"scheme {scheme.lower()}, not https")
+    if form_fault is not None:
+        if form_fault.name is None:
+            raise reject(-2, f"pair {form_fault.index + 1}", None, "form", str(form_fault))
+        f = spec.by_key.get(form_fault.name.lower())
+        if f is None:
+            raise reject(-2, form_fault.name, None, "unrecognised", str(form_fault))
+        raise reject(-4, f.name, f.name, "form", str(form_fault))
+    fault = name_fault
+    if fault is None or fault.code != -2:
+        value_fault = check_wire(spec, wire, strict=strict, version=version)
+        if value_fault is not None and (fault is None or _before(spec, value_fault, fault)):
+            fault = value_fault
+    if fault is not None:
+        raise reject(
+            fault.code, fault.argument, fault.field, fault.rule, f"{fault.field or fault.argument}: {fault.detail}"
+        )
+    return converter.structure(wire, REQUEST_CLASSES[spec.name])
+
+
+def _before(spec: EndpointSpec, a: Fault, b: Fault) -> bool:
+    order = spec.policy["error_precedence"]
+    rank = {code: i for i, code in enumerate(order)}
+    return rank.get(a.code, len(rank)) < rank.get(b.code, len(rank))

@@ -1,0 +1,234 @@
+"""The request rules of the tables, in one place, for both halves of the codec.
+
+:func:`check_wire` judges a wire dict (table name -> text) and returns the first fault by the
+tables' ``policy.error_precedence`` (-2 before -3 before -4 before -7; in table order within a
+code) or None.  :func:`read_pairs` turns decoded form pairs into such a dict, matching names
+without regard to case (note ``names-case-insensitive``) and finding unrecognised (-2) and repeated
+(note ``duplicate-names``) variables.  Each checker is built once per field from its table row.
+
+Strict mode follows each note's strict reading, lenient mode its lenient one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from ._schema import COUNTRIES, ENDPOINTS, EndpointSpec, FieldSpec
+
+__all__ = ["Fault", "check_wire", "checker_for", "read_pairs"]
+
+
+@attrs.frozen
+class Fault:
+    """One broken rule: the vendor code it earns, the table variable, what the message names."""
+
+    code: int
+    field: str | None
+    argument: str | None
+    rule: str
+    detail: str
+
+
+Check = Callable[[str], tuple[int, str, str] | None]
+
+
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+def _make_checker(f: FieldSpec, strict: bool) -> Check:
+    """Return a function judging one non-empty value of *f*: None, or (code, rule, detail)."""
+    max_len = f.max_length
+    allowed = f.allowed or {}
+    kind = allowed.get("kind")
+    integer = f.type == "integer"
+
+    def length(v: str) -> tuple[int, str, str] | None:
+        if max_len is not None and len(v) > max_len:
+            return -4, "max_length", f"{len(v)} characters, more than the {max_len} allowed"
+        return None
+
+    if kind == "enum":
+        values = set(allowed["values"])
+        if not strict:
+            values |= set(allowed.get("lenient_values", []))
+        folded = {v.casefold() for v in values} if (not strict and allowed.get("lenient_case_insensitive")) else None
+        shown = ", ".join(sorted(values))
+
+        def check(v: str) -> tuple[int, str, str] | None:
+            if v in values or (folded is not None and v.casefold() in folded):
+                return length(v)
+            return -4, "allowed", f"not one of {shown}"
+
+        return check
+    if kind == "integer_enum":
+        values = set(allowed["values"])
+        any_positive = not strict and allowed.get("lenient_any_positive_integer")
+
+        def check(v: str) -> tuple[int, str, str] | None:
+            if v in values:
+                return length(v)
+            if any_positive and _digits(v) and not v.startswith("0"):
+                return length(v)
+            if not _digits(v):
+                return -4, "integer", "not a decimal integer"
+            return -4, "allowed", f"not one of {', '.join(allowed['values'])}"
+
+        return check
+    if kind == "comma_list":
+        values = set(allowed["values"])
+        tolerant = not strict and allowed.get("lenient_spaces_and_repeats")
+        unique = strict and allowed.get("strict_unique")
+
+        def check(v: str) -> tuple[int, str, str] | None:
+            found = length(v)
+            if found:
+                return found
+            items = v.split(",")
+            if tolerant:
+                items = [i.strip() for i in items]
+            for item in items:
+                if item not in values:
+                    return -4, "allowed", f"item {item!r} is not one of {', '.join(allowed['values'])}"
+            if unique and len(set(items)) != len(items):
+                return -4, "allowed", "an item is repeated"
+            return None
+
+        return check
+    if kind == "country":
+        fold = not strict and allowed.get("lenient_case_insensitive")
+
+        def check(v: str) -> tuple[int, str, str] | None:
+            found = length(v)
+            if found:
+                return found
+            if (v.upper() if fold else v) in COUNTRIES:
+                return None
+            return allowed.get("error_code", -7), "country", "not an ISO 3166-1 alpha-2 code"
+
+        return check
+    if integer:
+
+        def check(v: str) -> tuple[int, str, str] | None:
+            if not _digits(v):
+                return -4, "integer", "not a decimal integer"
+            return length(v)
+
+        return check
+    return length
+
+
+_CHECKERS: dict[tuple[str, str, bool], Check] = {
+    (name, f.name, strict): _make_checker(f, strict)
+    for name, spec in ENDPOINTS.items()
+    for f in spec.fields
+    for strict in (True, False)
+}
+
+
+def checker_for(endpoint: str, field: str, strict: bool) -> Check:
+    return _CHECKERS[(endpoint, field, strict)]
+
+
+def _rank(spec: EndpointSpec) -> dict[int, int]:
+    order = spec.policy["error_precedence"]
+    return {code: i for i, code in enumerate(order)}
+
+
+_RANKS = {name: _rank(spec) for name, spec in ENDPOINTS.items()}
+
+
+def read_pairs(
+    spec: EndpointSpec, pairs: Sequence[tuple[str, str]], version: str | None
+) -> tuple[dict[str, str], Fault | None]:
+    """Match *pairs* to the variables a codec bound to *version* knows.
+
+    Returns the wire dict (table name -> value; blank values dropped, note ``blank-value``) and the
+    first name fault: -2 for a name it does not recognise (named as sent), -4 for a repeat.
+    """
+    known = {f.key: f for f in spec.fields_in(version)}
+    wire: dict[str, str] = {}
+    unrecognised: Fault | None = None
+    repeated: Fault | None = None
+    seen: set[str] = set()
+    for name, value in pairs:
+        f = known.get(name.lower())
+        if f is None:
+            if unrecognised is None:
+                unrecognised = Fault(
+                    -2,
+                    None,
+                    name,
+                    "unrecognised",
+                    f"{name!r} is not a variable of {spec.name} {version or spec.document_version}",
+                )
+            continue
+        if f.name in seen:
+            if repeated is None:
+                repeated = Fault(spec.policy["duplicate_name_code"], f.name, f.name, "duplicate", "sent more than once")
+            continue
+        seen.add(f.name)
+        if value != "" or not spec.policy["blank_value_is_absent"]:
+            wire[f.name] = value
+    return wire, unrecognised or repeated
+
+
+def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
+    """The first fault of *wire* by precedence, or None.  Lenient mode may drop variables from
+    *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
+    fields = spec.fields_in(version) if version else spec.fields
+    names = {f.name for f in fields}
+    # -3: required variables, then the conditional rules
+    for f in fields:
+        if f.presence == "required" and f.name not in wire:
+            return Fault(-3, f.name, f.name, "required", "required variable not sent")
+    faults: list[Fault] = []
+    for rule in spec.rules:
+        kind = rule["kind"]
+        if kind == "required_unless" and rule["unless"] in names and rule["unless"] not in wire:
+            for name in rule["fields"]:
+                if name not in wire:
+                    return Fault(-3, name, name, "required_unless", f"required unless {rule['unless']} is sent")
+        elif kind == "required_unless" and rule["unless"] not in names:
+            for name in rule["fields"]:
+                if name not in wire:
+                    return Fault(-3, name, name, "required", "required variable not sent")
+        elif kind == "required_when":
+            when = rule["when"]
+            value = wire.get(when["field"])
+            if value is not None and rule["field"] not in wire:
+                match = value == when["equals"] if strict else value.casefold() == when["equals"].casefold()
+                if match:
+                    return Fault(
+                        -3,
+                        rule["field"],
+                        rule["field"],
+                        "required_when",
+                        f"required when {when['field']}={when['equals']}",
+                    )
+        elif kind == "exclusive" and rule["field"] in wire:
+            present = [n for n in rule["excludes"] if n in wire]
+            if present and strict:
+                faults.append(
+                    Fault(rule["error_code"], present[0], present[0], "exclusive", f"not allowed with {rule['field']}")
+                )
+            elif present:
+                for n in present:
+                    del wire[n]
+    # -4 and -7: values, in table order
+    endpoint = spec.name
+    for f in fields:
+        value = wire.get(f.name)
+        if value is None:
+            continue
+        found = _CHECKERS[(endpoint, f.name, strict)](value)
+        if found is not None:
+            code, rule_name, detail = found
+            argument = value if code == -7 else f.name
+            faults.append(Fault(code, f.name, argument, rule_name, detail))
+    if not faults:
+        return None
+    rank = _RANKS[endpoint]
+    return min(faults, key=lambda fault: rank.get(fault.code, len(rank)))
