@@ -1369,6 +1369,21 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'description.',
                                          'strict': 'All four always present.',
                                          'topic': 'response parameters'},
+                                        {'accept': {'codes': [-20]},
+                                         'differs': True,
+                                         'fields': [],
+                                         'finding': 'The conformance kit places only test orders '
+                                                    '(test=Y) and clicks through on those; neither '
+                                                    'document says whether '
+                                                    'UpdateUserEvClickThrough acts on test orders.',
+                                         'id': 'click-through-test-orders',
+                                         'lenient': 'A server may refuse it with -20 (an '
+                                                    'order-related error).',
+                                         'reading': 'The reference server treats test orders like '
+                                                    'any other order.',
+                                         'strict': 'Click-through on a test order answers '
+                                                   'errorCode 0 with a status.',
+                                         'topic': 'behaviour'},
                                         {'accept': {},
                                          'differs': False,
                                          'fields': [],

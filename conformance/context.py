@@ -1,0 +1,264 @@
+"""Where the checks send their requests: a target server and one HTTP session to it.
+
+:class:`Target` says where and as whom; :class:`RunContext` holds the HTTP client, the baseline
+valid request of each endpoint, the orders the run created (for click-through checks) and the
+unique foreign order numbers.  All AutoApplyIdA requests it sends carry ``test=Y``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import httpx
+
+import codec
+
+from .judge import Exchange, Expectation, Verdict, judge_response, redact
+from .strategies import SAFETY_FIELDS
+
+__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "success_codes"]
+
+
+class TargetUnreachable(Exception):
+    """The target could not be reached at all (connection refused, TLS failure, DNS...)."""
+
+
+@attrs.frozen
+class Target:
+    """A server under test.  ``base_url`` ends with ``/products/``; ``plain_url`` is the same
+    server over plain HTTP (for the -1 check); ``verify`` is a CA file, True (system CAs) or
+    False (--insecure).  Secrets never appear in its repr."""
+
+    base_url: str
+    login_name: str | None = None
+    login_password: str | None = attrs.field(default=None, repr=lambda v: "None" if v is None else codec.REDACTED)
+    sasp_session_id: str | None = attrs.field(default=None, repr=lambda v: "None" if v is None else codec.REDACTED)
+    plain_url: str | None = None
+    verify: str | bool = True
+    timeout: float = 15.0
+    check_auth: bool = False
+    order_number: str | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        return [s for s in (self.login_password, self.sasp_session_id) if s]
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+    def url_for(self, endpoint: str, base: str | None = None) -> str:
+        base = base or self.base_url
+        return base.rstrip("/") + "/!" + codec.canonical_endpoint(endpoint)
+
+
+def success_codes(endpoint: str) -> frozenset[int]:
+    """The codes a valid request may earn: the table's non-negative codes."""
+    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
+
+
+_TEXT = "Conformance Test"
+
+
+def baseline_value(field: codec.EndpointSpec, name: str) -> str | None:
+    """A plain, valid value for one variable of the baseline request (None: leave it out)."""
+    f = field.by_key[name.lower()]
+    allowed = f.allowed or {}
+    kind = allowed.get("kind")
+    if f.name in SAFETY_FIELDS:
+        return "Y"
+    if kind == "country":
+        return "GB" if "GB" in codec.COUNTRIES else sorted(codec.COUNTRIES)[0]
+    if kind in {"enum", "integer_enum", "comma_list"}:
+        values = list(allowed["values"])
+        return "Y" if "Y" in values else values[0]
+    if "email" in f.name.lower():
+        return "conformance@example.com"
+    if f.type == "integer":
+        return "1"
+    return _TEXT[: f.max_length] if f.max_length else _TEXT
+
+
+class RunContext:
+    """One run against one target: the HTTP client, baselines and the run's own orders."""
+
+    def __init__(
+        self, target: Target, *, seed: int = 0, examples: int = 20, client: httpx.Client | None = None
+    ) -> None:
+        self.target = target
+        self.seed = seed
+        self.examples = examples
+        self.client = client or httpx.Client(verify=target.verify, timeout=target.timeout, follow_redirects=False)
+        self._run_tag = uuid.uuid4().hex[:10]
+        self._counter = itertools.count(1)
+        self._orders: dict[str, str] = {}
+        self.sent = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------------ values
+
+    def fresh_fon(self) -> str:
+        """A foreign order number never used before (this run's tag and a counter)."""
+        return f"cfk-{self._run_tag}-{next(self._counter)}"
+
+    @property
+    def secrets(self) -> list[str]:
+        return self.target.secrets
+
+    def login_part(self, endpoint: str, style: str = "login") -> dict[str, str]:
+        spec = codec.endpoint_spec(endpoint)
+        names = {f.name for f in spec.fields}
+        if style == "sasp" and self.target.sasp_session_id and "saspSessionID" in names:
+            return {"saspSessionID": self.target.sasp_session_id}
+        if self.target.login_name is not None and self.target.login_password is not None:
+            return {"loginName": self.target.login_name, "loginPassword": self.target.login_password}
+        if self.target.sasp_session_id and "saspSessionID" in names:
+            return {"saspSessionID": self.target.sasp_session_id}
+        return {}
+
+    def baseline(self, endpoint: str, *, style: str = "login", order_number: str | None = None) -> dict[str, str]:
+        """A valid request with only the required variables, in the document's order."""
+        spec = codec.endpoint_spec(endpoint)
+        wire = dict(self.login_part(endpoint, style))
+        for f in spec.fields:
+            if f.name in wire or f.name in {"loginName", "loginPassword", "saspSessionID"}:
+                continue
+            if f.presence == "required" or f.name in SAFETY_FIELDS:
+                if f.name == "orderNumber":
+                    wire[f.name] = order_number or self.order_number()
+                elif f.allowed and f.allowed.get("kind") == "enum" and set(f.allowed["values"]) & set(spec.actions):
+                    wire[f.name] = self.quiet_action(spec)
+                else:
+                    value = baseline_value(spec, f.name)
+                    if value is not None:
+                        wire[f.name] = value
+        return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
+
+    @staticmethod
+    def quiet_action(spec: codec.EndpointSpec) -> str:
+        """The action that makes no other variable required (ResendEmail)."""
+        triggers = {r["when"]["equals"] for r in spec.rules if r["kind"] == "required_when"}
+        return next(a for a in spec.actions if a not in triggers)
+
+    def order_number(self) -> str:
+        """An order this run placed (test=Y, customer not validated), for click-through checks."""
+        if self.target.order_number:
+            return self.target.order_number
+        if "order" not in self._orders:
+            self._orders["order"] = self.place_order(validated="N")
+        return self._orders["order"]
+
+    def place_order(self, *, validated: str = "N", extra: Mapping[str, str] | None = None) -> str:
+        """Place a test order with AutoApplyIdA and return its number; raise TargetUnreachable
+        with the reason when the server does not give one."""
+        wire = self.baseline("AutoApplyIdA")
+        wire["isCustomerValidated"] = validated
+        wire["responseFormat"] = "1"
+        wire.update(extra or {})
+        exchange = self.send("AutoApplyIdA", wire)
+        verdict = judge_response(exchange, Expectation(codes=success_codes("AutoApplyIdA"), row="AutoApplyIdA.codes"))
+        if verdict.response is None or verdict.response.order_number is None:
+            reason = "; ".join(f.message for f in verdict.findings) or "no order number"
+            raise OrderUnavailable(f"could not place a test order to click through: {reason}")
+        return str(verdict.response.order_number)
+
+    # ------------------------------------------------------------------ sending
+
+    def send(
+        self,
+        endpoint: str,
+        fields: Mapping[str, str] | Sequence[tuple[str, str]],
+        *,
+        method: str = "POST",
+        base: str | None = None,
+        raw_body: bytes | None = None,
+    ) -> Exchange:
+        """Send one request (pairs exactly as given, unchecked) and return the exchange."""
+        spec = codec.endpoint_spec(endpoint)
+        if raw_body is not None:
+            body = raw_body
+        else:
+            body = codec.encode_request_fields(spec.name, fields, validate=False).body
+        pairs = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
+        self._guard_test_orders(spec, pairs)
+        fmt = _requested_format(spec, pairs)
+        url = self.target.url_for(spec.name, base)
+        started = time.perf_counter()
+        self.sent += 1
+        try:
+            if method.upper() == "GET":
+                response = self.client.get(url)
+            else:
+                response = self.client.request(method, url, content=body, headers={"Content-Type": spec.content_type})
+        except httpx.HTTPError as exc:
+            return Exchange(
+                spec.name,
+                method,
+                url,
+                body,
+                fmt,
+                error=redact(f"{type(exc).__name__}: {exc}", self.secrets),
+                elapsed=time.perf_counter() - started,
+            )
+        return Exchange(
+            spec.name,
+            method,
+            url,
+            body,
+            fmt,
+            status=response.status_code,
+            content_type=response.headers.get("content-type"),
+            body=response.content,
+            elapsed=time.perf_counter() - started,
+        )
+
+    def check(self, exchange: Exchange, expect: Expectation) -> Verdict:
+        return judge_response(exchange, expect)
+
+    @staticmethod
+    def _guard_test_orders(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> None:
+        """Refuse to send an order that could be charged (policy: every order carries test=Y)."""
+        if not any(f.name in SAFETY_FIELDS for f in spec.fields):
+            return
+        for f in spec.fields:
+            if f.name in SAFETY_FIELDS:
+                values = [v for k, v in pairs if k.lower() == f.key]
+                if values and any(v.upper() != "Y" for v in values):
+                    raise RuntimeError(
+                        f"refusing to send {spec.name} with {f.name}={values!r}: orders the kit places carry {f.name}=Y"
+                    )
+                if not values and any(k.lower() in {"product", "days"} for k, _ in pairs):
+                    raise RuntimeError(f"refusing to send {spec.name} without {f.name}=Y")
+
+
+class OrderUnavailable(Exception):
+    """No order could be placed for the click-through checks."""
+
+
+def _requested_format(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> int | None:
+    """The format the answer must use: the requested one, the default when none was asked for,
+    None (either; note ``format-of-errors``) when the request's responseFormat is invalid."""
+    name = spec.format_field
+    if name is None:
+        return None
+    f = spec.by_key[name.lower()]
+    values = [v for k, v in pairs if k.lower() == f.key]
+    if not values or values[0] == "":
+        return int(f.default or 0)
+    allowed = (f.allowed or {}).get("values", [])
+    return int(values[0]) if len(values) == 1 and values[0] in allowed else None
+
+
+def as_pairs(wire: Mapping[str, str]) -> list[tuple[str, str]]:
+    return list(wire.items())
+
+
+def describe(value: Any) -> str:
+    return repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."

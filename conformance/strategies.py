@@ -1,0 +1,365 @@
+"""Public Hypothesis strategies made from the spec tables (through the codec's frozen copy).
+
+Every limit and allowed value comes from ``codec.ENDPOINTS``; Hypothesis' ``st.builds`` would
+ignore them, so each field's strategy is built from its table row.  Valid values are valid under
+*both* the strict and the lenient reading of every note, so a server following either must accept
+them; invalid values are invalid under both, so the expected error code is certain.
+
+Reuse them in your own tests::
+
+    from hypothesis import given
+    from conformance.strategies import valid_wire
+
+    @given(valid_wire("AutoApplyIdA", login=("me", "pw")))
+    def test_my_client_accepts(wire): ...
+
+Composable pieces: :func:`field_values` (one field's valid values), :func:`invalid_values` (one
+field's values with the code they earn), :func:`valid_wire` (a whole valid request as a wire dict),
+:func:`valid_requests` (the same as typed codec requests), :func:`single_fault` (a valid request
+with exactly one fault and its expected code), :func:`responses` (every response a server may send).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+import codec
+from codec._schema import EndpointSpec, FieldSpec
+
+__all__ = [
+    "SAFETY_FIELDS",
+    "Fault",
+    "email_addresses",
+    "field_values",
+    "invalid_values",
+    "responses",
+    "single_fault",
+    "text_of_length",
+    "valid_requests",
+    "valid_wire",
+]
+
+# Variables whose faults could turn a test order into a charged one: never mutated, always "Y".
+SAFETY_FIELDS = frozenset({"test"})
+
+# Printable text: no surrogates, no control characters (the documents give no rule for them, so a
+# server refusing them is not at fault), not blank after stripping (blank counts as absent).
+_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+
+
+def text_of_length(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    """Unicode text of *min_size*..*max_size* characters (not bytes), not blank."""
+    return st.text(_CHARS, min_size=max(min_size, 1), max_size=max_size).filter(lambda s: s.strip() == s and s != "")
+
+
+def email_addresses(max_size: int | None) -> st.SearchStrategy[str]:
+    """Plausible e-mail addresses within *max_size* characters (the documents give no syntax,
+    but a vendor is likely to check one; see note ``email-none``)."""
+    local = st.text("abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=20).filter(lambda s: s[0].isalnum())
+    domain = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
+    strategy = st.builds(lambda a, b: f"{a}@{b}.example", local, domain)
+    if max_size is not None:
+        strategy = strategy.filter(lambda s: len(s) <= max_size)
+    return strategy
+
+
+def _phone(max_size: int | None) -> st.SearchStrategy[str]:
+    return st.from_regex(r"\A\+?[0-9]{6,15}\Z").filter(lambda s: max_size is None or len(s) <= max_size)
+
+
+def _looks_like(field: FieldSpec, word: str) -> bool:
+    return word in field.name.lower()
+
+
+def field_values(endpoint: str, field: str, *, at_limit: bool = False) -> st.SearchStrategy[str]:
+    """Valid wire values of one variable (strict-valid, so valid under every reading).
+
+    With ``at_limit`` every value is exactly the maximum length in characters (non-ASCII included),
+    for variables that are free text with a limit.
+    """
+    spec = codec.endpoint_spec(endpoint)
+    f = spec.by_key[field.lower()]
+    allowed = f.allowed or {}
+    kind = allowed.get("kind")
+    if f.name in SAFETY_FIELDS:
+        return st.sampled_from(sorted(v for v in allowed.get("values", ["Y"]) if v.upper() == "Y"))
+    if kind in {"enum", "integer_enum"}:
+        return st.sampled_from(list(allowed["values"]))
+    if kind == "comma_list":
+        return (
+            st.lists(st.sampled_from(list(allowed["values"])), min_size=1, unique=True)
+            .map(",".join)
+            .filter(lambda v: f.max_length is None or len(v) <= f.max_length)
+        )
+    if kind == "country":
+        return st.sampled_from(sorted(codec.COUNTRIES))
+    if f.type == "integer":
+        return st.integers(min_value=1, max_value=10**6).map(str)
+    if _looks_like(f, "email"):
+        special = [st.just(v) for v in f.special_values]
+        return st.one_of(email_addresses(f.max_length), *special)
+    if _looks_like(f, "telephone") or _looks_like(f, "fax"):
+        return _phone(f.max_length)
+    limit = f.max_length if f.max_length is not None else 100
+    if at_limit:
+        return text_of_length(limit, limit)
+    return st.one_of(text_of_length(1, limit), text_of_length(limit, limit))
+
+
+@attrs.frozen
+class Fault:
+    """One deliberate fault: what it does, the vendor code it earns, the argument the message
+    names (None when the template names none) and the table row it breaks."""
+
+    kind: str
+    field: str | None
+    code: int
+    argument: str | None
+    row: str
+    value: str | None = None
+
+
+def _over_length(f: FieldSpec) -> str:
+    """A value one character over *f*'s limit that is otherwise shaped like a valid one
+    (non-ASCII for free text, so a server counting bytes is caught at the limit check too)."""
+    n = (f.max_length or 0) + 1
+    allowed = f.allowed or {}
+    kind = allowed.get("kind")
+    if kind == "country":
+        return "A" * n
+    if kind == "comma_list":
+        first = str(allowed["values"][0])
+        text = ",".join([first] * (n // 2 + 1))[:n]
+        return text[:-1] + first[0] if text.endswith(",") else text
+    if kind in {"enum", "integer_enum"}:
+        return (str(allowed["values"][0]) * n)[:n]
+    return "é" * n
+
+
+def _first_outside(values: list[str], candidates: list[str]) -> str:
+    return next(c for c in candidates if c not in values and c.lower() not in {v.lower() for v in values})
+
+
+def invalid_values(endpoint: str, field: str) -> list[tuple[str, int, str]]:
+    """Deterministic values of *field* that are invalid under every reading, with the code each
+    earns and the rule it breaks: ``[(value, code, rule), ...]``.  Empty for a variable with no
+    rule to break (free text without a limit) and for the safety variables."""
+    spec = codec.endpoint_spec(endpoint)
+    f = spec.by_key[field.lower()]
+    if f.name in SAFETY_FIELDS:
+        return []
+    out: list[tuple[str, int, str]] = []
+    allowed = f.allowed or {}
+    kind = allowed.get("kind")
+    if kind == "enum":
+        values = list(allowed["values"]) + list(allowed.get("lenient_values", []))
+        bad = _first_outside(values, ["X", "2", "Q", "Invalid"] if (f.max_length or 99) >= 1 else [])
+        if f.max_length is None or len(bad) <= f.max_length:
+            out.append((bad, -4, "allowed"))
+    elif kind == "integer_enum":
+        out.append(("abc", -4, "allowed"))
+        out.append(("0", -4, "allowed"))
+    elif kind == "comma_list":
+        numbers = [int(v) for v in allowed["values"] if v.isdigit()]
+        out.append((str(max(numbers) + 1) if numbers else "x", -4, "allowed"))
+        out.append((",".join(allowed["values"][:1]) + ",", -4, "allowed"))
+    elif kind == "country":
+        unknown = next(c for c in ("XX", "ZZ", "QQ", "XY") if c not in codec.COUNTRIES)
+        out.append((unknown, allowed.get("error_code", -7), "country"))
+    elif f.type == "integer":
+        out.append(("12a", -4, "integer"))
+    if f.max_length is not None:
+        out.append((_over_length(f), -4, "max_length"))
+    return out
+
+
+def _login(spec: EndpointSpec, login: tuple[str, str] | None, sasp: str | None) -> st.SearchStrategy[dict[str, str]]:
+    names = {f.name for f in spec.fields}
+    choices = []
+    if login is not None:
+        choices.append(st.just({"loginName": login[0], "loginPassword": login[1]}))
+    if sasp is not None and "saspSessionID" in names:
+        choices.append(st.just({"saspSessionID": sasp}))
+    if not choices:
+        raise ValueError("valid requests need login=(name, password) or a SASP session id")
+    return st.one_of(choices)
+
+
+_LOGIN_FIELDS = frozenset({"loginName", "loginPassword", "saspSessionID"})
+
+
+def valid_wire(
+    endpoint: str,
+    *,
+    login: tuple[str, str] | None = None,
+    sasp_session_id: str | None = None,
+    order_numbers: st.SearchStrategy[str] | None = None,
+    response_format: str | None = None,
+    fixed: dict[str, str] | None = None,
+) -> st.SearchStrategy[dict[str, str]]:
+    """Whole valid requests as wire dicts (table names, document order): every optional variable
+    present or absent, exact maximum lengths, Unicode, both formats and both login styles.
+
+    ``order_numbers`` supplies existing orders for UpdateUserEvClickThrough; ``response_format``
+    pins AutoApplyIdA's format ("0"/"1"; None: absent, 0 or 1); ``fixed`` pins any variable.
+    AutoApplyIdA requests always carry ``test=Y``: they never charge an account.
+    """
+    spec = codec.endpoint_spec(endpoint)
+    fixed = dict(fixed or {})
+    if order_numbers is not None:
+        fixed_order: st.SearchStrategy[str] | None = order_numbers
+    else:
+        fixed_order = None
+    parts: dict[str, st.SearchStrategy[str | None]] = {}
+    for f in spec.fields:
+        if f.name in _LOGIN_FIELDS:
+            continue
+        if f.name in fixed:
+            parts[f.name] = st.just(fixed[f.name])
+            continue
+        if f.name == "orderNumber" and fixed_order is not None:
+            values: st.SearchStrategy[str | None] = fixed_order
+        elif f.name == spec.format_field and response_format is not None:
+            values = st.just(response_format)
+        else:
+            values = field_values(endpoint, f.name)
+        if f.name in SAFETY_FIELDS:
+            parts[f.name] = values
+        elif f.presence == "required":
+            parts[f.name] = values
+        else:
+            parts[f.name] = st.one_of(st.none(), values)
+
+    def assemble(login_part: dict[str, str], chosen: dict[str, str | None]) -> dict[str, str]:
+        wire: dict[str, str] = {}
+        for f in spec.fields:
+            if f.name in login_part:
+                wire[f.name] = login_part[f.name]
+            elif chosen.get(f.name) is not None:
+                wire[f.name] = str(chosen[f.name])
+        for rule in spec.rules:
+            if rule["kind"] == "required_when":
+                when = rule["when"]
+                if wire.get(when["field"]) == when["equals"] and rule["field"] not in wire:
+                    wire[rule["field"]] = "admin@example.com"
+        return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
+
+    required_when = [r for r in spec.rules if r["kind"] == "required_when"]
+    strategy = st.builds(assemble, _login(spec, login, sasp_session_id), st.fixed_dictionaries(parts))
+    if required_when:
+        # a required-when variable gets a plausible value from its own strategy
+        def fill(wire: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
+            for rule in required_when:
+                if wire.get(rule["when"]["field"]) == rule["when"]["equals"] and rule["field"] in extra:
+                    wire[rule["field"]] = extra[rule["field"]]
+            return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
+
+        extras = st.fixed_dictionaries({r["field"]: field_values(endpoint, r["field"]) for r in required_when})
+        strategy = st.builds(fill, strategy, extras)
+    return strategy
+
+
+def valid_requests(endpoint: str, **kwargs: Any) -> st.SearchStrategy[Any]:
+    """The same space as :func:`valid_wire`, as typed codec request objects."""
+    cls = codec.REQUEST_CLASSES[codec.canonical_endpoint(endpoint)]
+    return valid_wire(endpoint, **kwargs).map(lambda wire: codec.converter.structure(wire, cls))
+
+
+def _fault_choices(spec: EndpointSpec, wire: dict[str, str]) -> list[Fault]:
+    faults: list[Fault] = []
+    for f in spec.fields:
+        if f.name in SAFETY_FIELDS:
+            continue
+        row = f"{spec.name}.{f.row}"
+        if f.presence == "required" and f.name in wire:
+            faults.append(Fault("missing", f.name, -3, f.name, f"{row}.presence"))
+        if f.name in wire and f.name not in _LOGIN_FIELDS:
+            for value, code, rule in invalid_values(spec.name, f.name):
+                argument = value if rule == "country" else f.name
+                faults.append(
+                    Fault(
+                        rule,
+                        f.name,
+                        code,
+                        argument,
+                        f"{row}.{'allowed' if rule != 'max_length' else 'max_length'}",
+                        value,
+                    )
+                )
+    faults.append(Fault("unrecognised", None, -2, "notAVariable", f"{spec.name}.request.names", "1"))
+    return faults
+
+
+def single_fault(endpoint: str, **kwargs: Any) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
+    """A valid request with exactly one fault, and the fault (with its certain vendor code).
+
+    Kinds: a required variable missing (-3), a value over its limit (-4), a value outside its
+    allowed values (-4), an unknown country (-7), an unrecognised variable (-2).  The result is a
+    wire dict in which the unrecognised variable, if any, is appended last.
+    """
+    spec = codec.endpoint_spec(endpoint)
+
+    def with_fault(wire: dict[str, str]) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
+        return st.sampled_from(_fault_choices(spec, wire)).map(lambda fault: (apply_fault(wire, fault), fault))
+
+    return valid_wire(endpoint, **kwargs).flatmap(with_fault)
+
+
+def apply_fault(wire: dict[str, str], fault: Fault) -> dict[str, str]:
+    """A copy of *wire* with *fault* applied."""
+    out = dict(wire)
+    if fault.kind == "missing" and fault.field:
+        out.pop(fault.field, None)
+    elif fault.kind == "unrecognised":
+        out[fault.argument or "notAVariable"] = fault.value or "1"
+    elif fault.field is not None and fault.value is not None:
+        out[fault.field] = fault.value
+    return out
+
+
+def _amounts() -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+
+
+def responses(endpoint: str, *, response_format: int | None = None) -> st.SearchStrategy[Any]:
+    """Every response a conforming server may send (typed): each code of the endpoint's table with
+    its template filled, and successes with values the tables allow for *response_format*."""
+    spec = codec.endpoint_spec(endpoint)
+    cls = codec.RESPONSE_CLASSES[spec.name]
+    errors = [c for c in spec.codes if c < 0]
+    names = st.sampled_from(sorted(f.name for f in spec.fields))
+
+    def error(code: int, name: str) -> Any:
+        argument = "XX" if spec.codes[code].placeholder_kind == "country" else name
+        return codec.error_response(spec.name, code, argument)
+
+    error_strategy = st.builds(error, st.sampled_from(errors), names)
+    if spec.statuses:
+        success = st.sampled_from(sorted(spec.statuses)).map(
+            lambda s: cls(
+                error_code=0, error_message=spec.codes[0].message, status=s, description=spec.statuses[s]["description"]
+            )
+        )
+        return st.one_of(error_strategy, success)
+    fmt_key = str(response_format if response_format is not None else 0)
+    hours = spec.formats[fmt_key]["expected_delivery"]
+    success_codes = sorted(c for c in spec.codes if c >= 0)
+
+    def ok(code: int, order: int, cost: Decimal, hour: int) -> Any:
+        message = spec.codes[code].message if code > 0 else None
+        return cls(
+            error_code=code, error_message=message, order_number=order, total_cost=cost, expected_delivery_time=hour
+        )
+
+    success = st.builds(
+        ok,
+        st.sampled_from(success_codes),
+        st.integers(min_value=1, max_value=2**31),
+        _amounts(),
+        st.sampled_from(hours),
+    )
+    return st.one_of(error_strategy, success)
