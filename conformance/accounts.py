@@ -1,0 +1,209 @@
+"""``python -m conformance accounts``: the reference server's accounts.
+
+``add NAME [--credit N] [--payment-required] [--manual-approval]`` (the password comes from
+``$COMODO_ACCOUNT_PASSWORD`` or a prompt, never from an argument), ``list`` (never shows password
+material), ``remove NAME`` and ``sasp NAME`` (a new SASP session id for the account).  Each takes
+``--data-dir``/``--db`` like ``serve``.  A refusal prints one line on stderr and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Final
+
+import codec
+
+from .store import Store, StoreError, default_data_dir, resolve_db
+
+__all__ = ["DEFAULT_CREDIT", "PASSWORD_ENV", "add_accounts_parser"]
+
+PASSWORD_ENV: Final = "COMODO_ACCOUNT_PASSWORD"
+DEFAULT_CREDIT: Final = Decimal("1000.00")
+
+_AUTO = codec.endpoint_spec(codec.AUTO_APPLY_IDA)
+_NAME_MAX: Final = _AUTO.by_key["loginname"].max_length
+_PASSWORD_MAX: Final = _AUTO.by_key["loginpassword"].max_length
+_SASP_LENGTH: Final = _AUTO.by_key["saspsessionid"].max_length or 16
+
+
+_DESCRIPTION: Final = (
+    "Add, list and remove the reference server's accounts, and create SASP session ids for them. "
+    f"Passwords come from ${PASSWORD_ENV} or a prompt, never from an argument."
+)
+
+
+class _Refused(Exception):
+    """A one-line reason to exit 1."""
+
+
+def _credit(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a decimal amount: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"credit must be a non-negative amount, not {text!r}")
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value  # 5 -> 5.00; 0.125 stays exact
+
+
+def _open(args: argparse.Namespace) -> Store:
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    return Store(resolve_db(data_dir, args.db))
+
+
+def _check_name(name: str) -> None:
+    if not name or name != name.strip():
+        raise _Refused("an account name must be non-empty, without surrounding spaces")
+    if _NAME_MAX is not None and len(name) > _NAME_MAX:
+        raise _Refused(f"an account name has at most {_NAME_MAX} characters (loginName's limit)")
+
+
+def _password(name: str) -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass(f"password for {name}: ")
+    if not password:
+        raise _Refused(f"empty password (set {PASSWORD_ENV} or type one at the prompt)")
+    if _PASSWORD_MAX is not None and len(password) > _PASSWORD_MAX:
+        raise _Refused(f"a password has at most {_PASSWORD_MAX} characters (loginPassword's limit)")
+    return password
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    _check_name(args.name)
+    password = _password(args.name)
+    with _open(args) as store:
+        account = store.add_account(
+            args.name,
+            password,
+            credit=args.credit,
+            payment_required=args.payment_required,
+            manual_approval=args.manual_approval,
+        )
+    print(f"added {account.name} (credit {account.credit})")
+    return 0
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        summaries = store.list_accounts()
+    if args.json:
+        rows = [
+            {
+                "name": s.account.name,
+                "credit": str(s.account.credit),
+                "payment_required": s.account.payment_required,
+                "manual_approval": s.account.manual_approval,
+                "orders": s.order_count,
+            }
+            for s in summaries
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = [("NAME", "CREDIT", "PAYMENT-REQUIRED", "MANUAL-APPROVAL", "ORDERS")]
+    table += [
+        (
+            s.account.name,
+            str(s.account.credit),
+            _yes(s.account.payment_required),
+            _yes(s.account.manual_approval),
+            str(s.order_count),
+        )
+        for s in summaries
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        store.remove_account(args.name)
+    print(f"removed {args.name}")
+    return 0
+
+
+def cmd_sasp(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        print(store.create_sasp_session(args.name, _SASP_LENGTH))
+    return 0
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run *command*; a refusal or a store error is one line on stderr and exit 1, no traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except (_Refused, StoreError) as exc:
+            print(f"accounts: {exc}", file=sys.stderr)
+        except (OSError, sqlite3.Error) as exc:
+            print(f"accounts: cannot use the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        except EOFError:
+            print("accounts: no password given", file=sys.stderr)
+        return 1
+
+    return run
+
+
+def add_accounts_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``accounts`` with its subcommands; each ``func`` returns the exit code."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the database (default $COMODO_CONFORMANCE_DATA or ~/.local/share/comodo-conformance)",
+    )
+    common.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3)")
+
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "accounts", help="manage the reference server's accounts", description=_DESCRIPTION
+    )
+    sub = p.add_subparsers(dest="accounts_command", required=True, metavar="ACTION")
+
+    def usage(_args: argparse.Namespace) -> int:  # unreachable while ACTION is required; kept for safety
+        p.print_help(sys.stderr)
+        return 2
+
+    p.set_defaults(func=usage)
+
+    add = sub.add_parser(
+        "add",
+        parents=[common],
+        help="add an account",
+        description=f"The password is read from ${PASSWORD_ENV} or a prompt.",
+    )
+    add.add_argument("name", metavar="NAME")
+    add.add_argument(
+        "--credit", type=_credit, default=DEFAULT_CREDIT, help=f"starting credit (default {DEFAULT_CREDIT})"
+    )
+    add.add_argument("--payment-required", action="store_true", help="orders answer status 1 and debit nothing")
+    add.add_argument("--manual-approval", action="store_true", help="validated orders await an account manager (24 h)")
+    add.set_defaults(func=_guarded(cmd_add))
+
+    lst = sub.add_parser("list", parents=[common], help="list accounts (name, credit, flags, order count)")
+    lst.add_argument("--json", action="store_true", help="as JSON")
+    lst.set_defaults(func=_guarded(cmd_list))
+
+    rm = sub.add_parser("remove", parents=[common], help="remove an account with its sessions and orders")
+    rm.add_argument("name", metavar="NAME")
+    rm.set_defaults(func=_guarded(cmd_remove))
+
+    sasp = sub.add_parser("sasp", parents=[common], help=f"create and print a {_SASP_LENGTH}-character SASP session id")
+    sasp.add_argument("name", metavar="NAME")
+    sasp.set_defaults(func=_guarded(cmd_sasp))
+    return p

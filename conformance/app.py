@@ -1,0 +1,294 @@
+"""The reference server as a plain ASGI application (no framework).
+
+``POST /products/!AutoApplyIdA`` and ``POST /products/!UpdateUserEvClickThrough`` are answered as
+the vendor answers (:mod:`conformance.vendor`); every answer is HTTP 200 with the vendor's body,
+whatever happens.  Any other path is HTTP 404 with a short text body.
+
+Bounds, each answered in the vendor's terms and logged without secrets:
+
+* a body over ``max_body`` bytes -> -4 naming the variable being read at the limit (-2 when its
+  name is not a variable); the rest is read and dropped for up to a second (so a client still
+  sending can read the answer), then the connection is closed if it has not ended;
+* a body not complete within ``body_timeout`` seconds -> -14, and the connection is closed;
+* at most ``max_concurrency`` requests at the store at once; one that waits longer than
+  ``queue_timeout`` seconds for its turn -> -14;
+* any exception while answering -> -14 in the requested format.  The log names the endpoint, the
+  code, the order number and the exception's type and place -- never the body, the exception's
+  message, loginPassword or saspSessionID.
+
+The app is testable in-process: ``httpx.AsyncClient(transport=httpx.ASGITransport(app),
+base_url="https://testserver")``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+import weakref
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Final
+
+import codec
+from codec import RequestRejected
+
+from .store import Store
+from .vendor import (
+    ENDPOINTS,
+    Answer,
+    Prices,
+    Vendor,
+    oversized_answer,
+    refused,
+    requested_format,
+    unknown_error,
+)
+
+__all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_QUEUE_TIMEOUT",
+    "ROUTES",
+    "ReferenceApp",
+    "make_app",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+DEFAULT_MAX_BODY: Final = 64 * 1024
+DEFAULT_BODY_TIMEOUT: Final = 10.0
+DEFAULT_MAX_CONCURRENCY: Final = 64
+DEFAULT_QUEUE_TIMEOUT: Final = 10.0
+
+ROUTES: Final = {codec.endpoint_spec(name).path: name for name in ENDPOINTS}
+
+logger = logging.getLogger("conformance.server")
+
+_TOO_LARGE = "too large"
+_TOO_LARGE_UNREAD = "too large, not all read"
+_DRAIN_SECONDS: Final = 1.0
+_TOO_SLOW = "too slow"
+_GONE = "client gone"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _where(exc: BaseException) -> str:
+    """``file.py:123 in function`` of the innermost frame: a place, never a value."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+
+
+class ReferenceApp:
+    """The ASGI application; build it with :func:`make_app`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        require_https: bool,
+        strict: bool,
+        max_body: int,
+        body_timeout: float,
+        max_concurrency: int,
+        queue_timeout: float,
+        prices: Prices | None,
+    ) -> None:
+        self.store = store
+        self.vendor = Vendor(store, prices=prices, strict=strict)
+        self.require_https = require_https
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.max_concurrency = max_concurrency
+        self.queue_timeout = queue_timeout
+        # one semaphore per event loop (an asyncio primitive belongs to the loop that first waits on it)
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        endpoint = ROUTES.get(scope["path"])
+        if endpoint is None:
+            await self._send(send, 404, "text/plain; charset=utf-8", b"Not Found\n", close=False)
+            return
+        await self._exchange(endpoint, scope, receive, send)
+
+    @staticmethod
+    async def _lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # ------------------------------------------------------------------ one request
+
+    async def _exchange(self, endpoint: str, scope: Scope, receive: Receive, send: Send) -> None:
+        method = str(scope["method"]).upper()
+        scheme = str(scope.get("scheme", "http")) if self.require_https else "https"
+        body = b""
+        close = False
+        try:
+            if method == "POST":
+                body, problem = await self._read_body(receive)
+            else:  # a GET's query string is its body
+                body, problem = bytes(scope.get("query_string", b"")), None
+            if problem is _GONE:
+                return
+            if problem is _TOO_SLOW:
+                close = True
+                logger.warning("%s: body not complete within %ss", endpoint, self.body_timeout)
+                answer = unknown_error(endpoint, requested_format(endpoint, body, method))
+            elif problem is _TOO_LARGE or problem is _TOO_LARGE_UNREAD:
+                close = problem is _TOO_LARGE_UNREAD
+                logger.warning("%s: body over %d bytes", endpoint, self.max_body)
+                answer = oversized_answer(endpoint, body, self.max_body, method=method, scheme=scheme)
+            else:
+                answer = await self._answer(endpoint, body, method, scheme, _header(scope, b"content-type"))
+            encoded = answer.encode()
+        except Exception as exc:
+            try:
+                fmt = requested_format(endpoint, body, method)
+            except Exception:
+                fmt = None
+            answer = self._failed(endpoint, exc, fmt, None)
+            encoded = answer.encode()
+        logger.info("%s %s: answered %s (order %s)", method, endpoint, answer.response.error_code, answer.order_number)
+        await self._send(send, encoded.status, encoded.content_type, encoded.body, close=close)
+
+    @staticmethod
+    def _failed(endpoint: str, exc: BaseException, fmt: int | None, order_number: int | None) -> Answer:
+        """Log an internal failure (type and place only) and answer -14 in *fmt*."""
+        answer = unknown_error(endpoint, fmt, order_number)
+        logger.error(
+            "%s: internal failure, answered %d (order %s): %s at %s",
+            endpoint,
+            answer.response.error_code,
+            order_number,
+            type(exc).__name__,
+            _where(exc),
+        )
+        return answer
+
+    async def _read_body(self, receive: Receive) -> tuple[bytes, str | None]:
+        """The body, with what cut it short: too large (the rest drained by :meth:`_drain`, or not:
+        then the connection must close), too slow, the client gone, or None."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        body = bytearray()
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                return bytes(body), _TOO_SLOW
+            if message["type"] == "http.disconnect":
+                return bytes(body), _GONE
+            body += message.get("body", b"")
+            more = bool(message.get("more_body", False))
+            if len(body) > self.max_body:
+                drained = not more or await self._drain(receive, min(deadline, loop.time() + _DRAIN_SECONDS))
+                return bytes(body), _TOO_LARGE if drained else _TOO_LARGE_UNREAD
+            if not more:
+                return bytes(body), None
+
+    @staticmethod
+    async def _drain(receive: Receive, deadline: float) -> bool:
+        """Read and drop the rest of an oversized body until *deadline*, so that a client still
+        sending can read the answer (closing on unread data resets the connection, and the answer
+        is lost with it).  Nothing is kept, so the cost is bounded by time.  True if it ended."""
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                return False
+            if message["type"] == "http.disconnect":
+                return False
+            if not message.get("more_body", False):
+                return True
+
+    async def _answer(self, endpoint: str, body: bytes, method: str, scheme: str, content_type: str | None) -> Answer:
+        try:
+            request = self.vendor.decode(endpoint, body, method=method, scheme=scheme, content_type=content_type)
+        except RequestRejected as exc:
+            return refused(endpoint, exc)
+        order = getattr(request, "order_number", None)
+        semaphore = self._semaphore()
+        try:
+            async with asyncio.timeout(self.queue_timeout):
+                await semaphore.acquire()
+        except TimeoutError:
+            logger.warning("%s: waited over %ss for the store: answered -14", endpoint, self.queue_timeout)
+            return unknown_error(endpoint, requested_format(endpoint, body, method))
+        try:
+            return await self.store.run(self.vendor.answer, endpoint, request)
+        except Exception as exc:
+            # the order number a click-through names is worth logging; nothing else of the request is
+            number = int(order) if isinstance(order, str) and order.isascii() and order.isdigit() else None
+            return self._failed(endpoint, exc, requested_format(endpoint, body, method), number)
+        finally:
+            semaphore.release()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.max_concurrency)
+        return semaphore
+
+    @staticmethod
+    async def _send(send: Send, status: int, content_type: str, body: bytes, *, close: bool) -> None:
+        headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", str(len(body)).encode())]
+        if close:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def make_app(
+    store: Store,
+    *,
+    require_https: bool = True,
+    strict: bool = True,
+    max_body: int = DEFAULT_MAX_BODY,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+    prices: Prices | None = None,
+) -> ReferenceApp:
+    """The reference server's ASGI app over *store*.
+
+    *require_https*: a request whose scope scheme is not https earns -1 (False: every request is
+    treated as if it came over HTTPS, for ``--no-tls``).  *strict*: decode with the notes' strict
+    readings (False: lenient).  *prices*: the price list (default the packaged ``prices.toml``).
+    """
+    return ReferenceApp(
+        store,
+        require_https=require_https,
+        strict=strict,
+        max_body=max_body,
+        body_timeout=body_timeout,
+        max_concurrency=max_concurrency,
+        queue_timeout=queue_timeout,
+        prices=prices,
+    )

@@ -1,0 +1,380 @@
+"""Run the reference server under uvicorn: ``python -m conformance serve``, or :func:`running_server`.
+
+HTTPS by default, with a certificate from the data folder's test CA (:mod:`conformance.tls`);
+``--no-tls`` serves plain HTTP and answers it as if it were HTTPS.  ``--plain-port`` opens a
+second, plain-HTTP port on which every request earns the vendor's -1 (its app requires HTTPS and
+sees scheme ``http``).  All servers run in one asyncio loop (``uvicorn.Server.serve``), in the
+main thread for the command and in a background thread for :func:`running_server`.
+
+uvicorn is told not to trust ``X-Forwarded-*`` headers (a plain-port client must not be able to
+claim HTTPS) and not to write access logs (a GET's query string is its body and may hold a
+password); the app logs each answer itself, without secrets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+import socket
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+import uvicorn
+
+from .app import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_QUEUE_TIMEOUT,
+    ReferenceApp,
+    make_app,
+)
+from .store import DEFAULT_PBKDF2_ITERATIONS, MEMORY, Store, StoreError, default_data_dir, resolve_db
+from .tls import TlsFiles, server_tls
+
+__all__ = ["GENEROUS_CREDIT", "RunningServer", "ServerGroup", "add_serve_parser", "running_server", "seed_store"]
+
+GENEROUS_CREDIT: Final = Decimal("1000000.00")
+DEFAULT_PORT: Final = 8443
+# uvicorn's own connection limit (it answers 503 beyond it): only an outer guard around the app's
+# semaphore, which answers -14
+_OUTER_LIMIT_FACTOR: Final = 16
+_START_TIMEOUT: Final = 15.0
+_GRACE: Final = 1.0  # seconds running_server waits for open connections at exit
+
+logger = logging.getLogger("conformance.server")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its owner (several share one loop)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _url(scheme: str, host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}/products/"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def seed_store(
+    store: Store,
+    accounts: Iterable[tuple[str, str]] = (),
+    sasp_sessions: Iterable[tuple[str, str]] = (),
+    *,
+    credit: Decimal = GENEROUS_CREDIT,
+) -> None:
+    """Create or update each ``(name, password)`` account with *credit* (no flags), then point each
+    ``(session id, account name)`` SASP session at its account (:class:`UnknownAccount` if none)."""
+    for name, password in accounts:
+        store.add_account(name, password, credit=credit, replace=True)
+    for session_id, name in sasp_sessions:
+        store.add_sasp_session(session_id, name)
+
+
+class ServerGroup:
+    """The reference server's listening sockets and their uvicorn servers, run in one loop.
+
+    Binds at construction (port 0 picks a free port); ``base_url`` and ``plain_url`` name the
+    actual ports.  *tls* files are loaded at construction, so they may be deleted afterwards."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: TlsFiles | None = None,
+        plain_port: int | None = None,
+        strict: bool = True,
+        log_level: str = "warning",
+        **app_options: Any,
+    ) -> None:
+        self.store = store
+        self.ca_file = str(tls.ca_file) if tls is not None else None
+        self.app: ReferenceApp = make_app(store, require_https=tls is not None, strict=strict, **app_options)
+        limit = self.app.max_concurrency * _OUTER_LIMIT_FACTOR
+        self._servers: list[tuple[uvicorn.Server, socket.socket]] = []
+        try:
+            main = _bind(host, port)
+            self._servers.append((self._server(self.app, tls, limit, log_level), main))
+            self.base_url = _url("https" if tls is not None else "http", host, main.getsockname()[1])
+            self.plain_url: str | None = None
+            if plain_port is not None:
+                # every request here earns -1: an app that requires HTTPS, on a plain socket
+                plain_app = self.app if tls is not None else make_app(store, strict=strict, **app_options)
+                plain = _bind(host, plain_port)
+                self._servers.append((self._server(plain_app, None, limit, log_level), plain))
+                self.plain_url = _url("http", host, plain.getsockname()[1])
+        except BaseException:
+            self.close_sockets()
+            raise
+
+    @staticmethod
+    def _server(app: ReferenceApp, tls: TlsFiles | None, limit: int, log_level: str) -> uvicorn.Server:
+        config = uvicorn.Config(
+            app,
+            http="h11",
+            ws="none",
+            lifespan="on",
+            interface="asgi3",
+            proxy_headers=False,
+            server_header=False,
+            access_log=False,
+            log_config=None,
+            log_level=log_level,
+            limit_concurrency=limit,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=5,
+            ssl_certfile=str(tls.cert_file) if tls is not None else None,
+            ssl_keyfile=str(tls.key_file) if tls is not None else None,
+        )
+        config.load()  # reads the certificate now, while its file exists
+        return _Server(config)
+
+    @property
+    def started(self) -> bool:
+        return all(server.started for server, _ in self._servers)
+
+    async def serve(self, *, handle_signals: bool = False) -> None:
+        """Serve until :meth:`stop` (or, with *handle_signals*, SIGINT/SIGTERM; a second one stops
+        without waiting for open connections)."""
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            signals: list[int] = []
+
+            def on_signal(sig: int) -> None:  # the first asks politely, the second does not wait
+                signals.append(sig)
+                self.stop(force=len(signals) > 1)
+
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):  # not POSIX / not main thread
+                    loop.add_signal_handler(sig, on_signal, sig)
+        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in self._servers))
+
+    def stop(self, *, force: bool = False) -> None:
+        """Ask every server to finish its requests and exit (thread-safe: flags uvicorn polls).
+        *force*: stop waiting for open connections (idle keep-alive clients included)."""
+        for server, _ in self._servers:
+            server.should_exit = True
+            if force:
+                server.force_exit = True
+
+    def close_sockets(self) -> None:
+        for _, sock in self._servers:
+            sock.close()
+
+
+@attrs.define
+class RunningServer:
+    """A reference server running in a background thread (see :func:`running_server`).
+
+    ``base_url`` ends in ``/products/``; ``ca_file`` is the CA to verify it with (None without
+    TLS); ``plain_url`` is the plain-HTTP port's base URL (None without one)."""
+
+    base_url: str
+    ca_file: str | None
+    plain_url: str | None
+    store: Store
+    app: ReferenceApp
+
+    def ssl_context(self) -> Any:
+        """An ``ssl.SSLContext`` trusting ``ca_file`` (for ``httpx.Client(verify=...)``)."""
+        import ssl
+
+        return ssl.create_default_context(cafile=self.ca_file)
+
+
+@contextlib.contextmanager
+def running_server(
+    *,
+    store: Store | None = None,
+    db: str | Path = MEMORY,
+    data_dir: str | Path | None = None,
+    tls: bool = True,
+    plain_port: int | bool | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    strict: bool = True,
+    accounts: Iterable[tuple[str, str]] = (),
+    sasp_sessions: Iterable[tuple[str, str]] = (),
+    log_level: str = "warning",
+    pbkdf2_iterations: int = DEFAULT_PBKDF2_ITERATIONS,
+    **app_options: Any,
+) -> Iterator[RunningServer]:
+    """Start the reference server in a background thread; yield a :class:`RunningServer`; stop it.
+
+    *store*: use this store (left open afterwards); otherwise open *db* (default ``:memory:``) and
+    close it afterwards.  *data_dir* holds the test CA (default: a temporary folder, removed
+    afterwards).  *plain_port*: True or 0 for a free port, a number for that port, None/False for
+    none.  *accounts* ``(name, password)`` and *sasp_sessions* ``(id, name)`` are created first
+    (see :func:`seed_store`).  *app_options* go to :func:`conformance.app.make_app`
+    (``max_body``, ``body_timeout``, ``max_concurrency``, ``queue_timeout``, ``prices``).
+    Raises RuntimeError if the server does not start.
+    """
+    with contextlib.ExitStack() as stack:
+        if store is None:
+            store = stack.enter_context(Store(db, pbkdf2_iterations=pbkdf2_iterations))
+        seed_store(store, accounts, sasp_sessions)
+        if data_dir is None:
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="comodo-conformance-"))
+        extra = 0 if plain_port is True else (None if plain_port is False else plain_port)
+        if tls:
+            with server_tls(data_dir) as files:
+                group = ServerGroup(
+                    store,
+                    host=host,
+                    port=port,
+                    tls=files,
+                    plain_port=extra,
+                    strict=strict,
+                    log_level=log_level,
+                    **app_options,
+                )
+        else:
+            group = ServerGroup(
+                store, host=host, port=port, plain_port=extra, strict=strict, log_level=log_level, **app_options
+            )
+        stack.callback(group.close_sockets)
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(group.serve())
+            except BaseException as exc:  # SystemExit from a failed startup included
+                failure.append(exc)
+
+        thread = threading.Thread(target=run, name="reference-server", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not group.started:
+            if failure or not thread.is_alive():
+                raise RuntimeError(f"the reference server did not start: {failure[0]!r}" if failure else "stopped")
+            if time.monotonic() > deadline:
+                group.stop()
+                raise RuntimeError("the reference server did not start in time")
+            time.sleep(0.005)
+        try:
+            yield RunningServer(
+                base_url=group.base_url, ca_file=group.ca_file, plain_url=group.plain_url, store=store, app=group.app
+            )
+        finally:
+            group.stop()
+            thread.join(timeout=_GRACE)
+            if thread.is_alive():  # idle keep-alive connections left open by clients
+                group.stop(force=True)
+                thread.join(timeout=10)
+
+
+# ---------------------------------------------------------------------- the command
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    left, sep, right = text.partition(":")
+    if not sep or not left or not right:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text.split(':', 1)[0]!r}...")
+    return left, right
+
+
+def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``serve``; its ``func`` runs the server until interrupted and returns the exit code."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the reference server (a stateful simulator of the vendor)",
+        description=(
+            "Serve POST /products/!AutoApplyIdA and /products/!UpdateUserEvClickThrough as the vendor "
+            "documents (and spec/readings.toml) say, with state in SQLite. HTTPS with a local test CA "
+            "(DATA_DIR/ca.pem) unless --no-tls. Prints the base URL (and the CA file) and runs until "
+            "Ctrl+C."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--no-tls", action="store_true", help="serve plain HTTP (requests are answered as if over HTTPS)")
+    p.add_argument(
+        "--plain-port", type=int, metavar="N", help="also listen on plain-HTTP port N, answering -1 (0 = any free port)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder for the database and the test CA (default $COMODO_CONFORMANCE_DATA or ~/.local/share/comodo-conformance)",
+    )
+    p.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3; ':memory:' = throw-away)")
+    p.add_argument("--lenient", action="store_true", help="decode requests with the notes' lenient readings")
+    for flag, shape, text in (
+        ("--account", "NAME:PASSWORD", "create or update a throw-away account with generous credit (repeatable)"),
+        ("--sasp-session", "ID:NAME", "let SASP session ID stand for account NAME (repeatable)"),
+    ):
+        p.add_argument(
+            flag, action="append", default=[], type=functools.partial(_pair, what=shape), metavar=shape, help=text
+        )
+    p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
+    p.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT, help="seconds to receive a body")
+    p.add_argument("--max-concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY, help="requests at the store")
+    p.add_argument(
+        "--queue-timeout", type=float, default=DEFAULT_QUEUE_TIMEOUT, help="seconds to wait for the store (then -14)"
+    )
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="default info"
+    )
+    p.set_defaults(func=cmd_serve)
+    return p
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``serve``: 0 after a clean stop, 1 when the server cannot start (a one-line reason)."""
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    options = {
+        "max_body": args.max_body,
+        "body_timeout": args.body_timeout,
+        "max_concurrency": args.max_concurrency,
+        "queue_timeout": args.queue_timeout,
+    }
+    try:
+        with contextlib.ExitStack() as stack:
+            store = stack.enter_context(Store(resolve_db(data_dir, args.db)))
+            seed_store(store, args.account, args.sasp_session)
+            extra = {"plain_port": args.plain_port, "strict": not args.lenient, "log_level": args.log_level}
+            if args.no_tls:
+                group = ServerGroup(store, host=args.host, port=args.port, **extra, **options)
+            else:
+                with server_tls(data_dir) as files:
+                    group = ServerGroup(store, host=args.host, port=args.port, tls=files, **extra, **options)
+            stack.callback(group.close_sockets)
+            print(f"serving {group.base_url}", flush=True)
+            if group.ca_file:
+                print(f"CA file {group.ca_file}", flush=True)
+            if group.plain_url:
+                print(f"plain HTTP (answers -1) {group.plain_url}", flush=True)
+            asyncio.run(group.serve(handle_signals=True))
+    except (OSError, sqlite3.Error, StoreError, ValueError) as exc:
+        print(f"serve: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print("stopped", flush=True)
+    return 0

@@ -1,0 +1,563 @@
+"""The reference server's state: accounts, SASP sessions, orders and click-through events in SQLite.
+
+One :class:`Store` owns one ``sqlite3`` connection (WAL journal, ``synchronous=FULL``, foreign
+keys on) and one worker thread.  Every method is synchronous and serialized by a lock, so the
+store may be used from any thread; :meth:`Store.run` runs a function on the worker thread from
+asyncio, so the event loop never waits on the disk and writes are serialized.  A write is
+committed when the method (or the outermost :meth:`Store.transaction` block) returns.
+
+Passwords are stored as salted PBKDF2-HMAC-SHA256 (a random salt per account, the iteration count
+kept beside the hash).  Successful verifications are remembered in memory under a keyed digest of
+(name, stored hash, password), so a repeated login costs one HMAC instead of a PBKDF2 run, and a
+changed password invalidates the entry by itself.  Failures are never remembered.
+
+The schema is versioned with ``PRAGMA user_version`` and created on first open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+import string
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import attrs
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "DB_NAME",
+    "DEFAULT_PBKDF2_ITERATIONS",
+    "MEMORY",
+    "SCHEMA_VERSION",
+    "Account",
+    "AccountExists",
+    "AccountSummary",
+    "ClickThroughEvent",
+    "Order",
+    "Store",
+    "StoreError",
+    "UnknownAccount",
+    "default_data_dir",
+    "resolve_db",
+]
+
+T = TypeVar("T")
+
+SCHEMA_VERSION: Final = 1
+DEFAULT_PBKDF2_ITERATIONS: Final = 600_000  # OWASP's figure for PBKDF2-HMAC-SHA256
+DATA_DIR_ENV: Final = "COMODO_CONFORMANCE_DATA"
+DB_NAME: Final = "reference.sqlite3"
+MEMORY: Final = ":memory:"
+_SALT_BYTES = 16
+_CACHE_SIZE = 4096
+_SASP_ALPHABET = string.ascii_letters + string.digits
+
+AWAITING_CLICK_THROUGH: Final = "awaiting_click_through"
+VALIDATED: Final = "validated"
+
+_SCHEMA = f"""
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    password_salt TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    password_iterations INTEGER NOT NULL,
+    credit TEXT NOT NULL,
+    payment_required INTEGER NOT NULL DEFAULT 0,
+    manual_approval INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+CREATE TABLE sasp_sessions (
+    session_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    created TEXT NOT NULL
+);
+CREATE TABLE orders (
+    order_number INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    products TEXT NOT NULL,
+    days INTEGER NOT NULL,
+    cost TEXT NOT NULL,
+    customer_validated INTEGER NOT NULL,
+    organization_name TEXT NOT NULL,
+    country_name TEXT NOT NULL,
+    foreign_order_number TEXT,
+    admin_email TEXT,
+    test INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('{AWAITING_CLICK_THROUGH}', '{VALIDATED}')),
+    created TEXT NOT NULL
+);
+CREATE INDEX orders_by_fon ON orders(account, foreign_order_number);
+CREATE INDEX orders_by_customer ON orders(account, organization_name, country_name, state);
+CREATE TABLE click_through_events (
+    id INTEGER PRIMARY KEY,
+    order_number INTEGER NOT NULL REFERENCES orders(order_number) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    admin_email TEXT,
+    status INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX events_by_order ON click_through_events(order_number);
+"""
+
+
+class StoreError(Exception):
+    """Base class of the store's refusals (never carries a password)."""
+
+
+class AccountExists(StoreError):
+    """An account of that name exists already."""
+
+
+class UnknownAccount(StoreError):
+    """No account of that name."""
+
+
+@attrs.frozen
+class Account:
+    """A reseller account.  ``credit`` is what orders are debited from."""
+
+    name: str
+    credit: Decimal
+    payment_required: bool
+    manual_approval: bool
+    created: str
+
+
+@attrs.frozen
+class AccountSummary:
+    """An account as ``accounts list`` shows it: no password material, with its order count."""
+
+    account: Account
+    order_count: int
+
+
+@attrs.frozen
+class Order:
+    """A placed order.  ``admin_email`` is the address the click-through goes to (``emailAddress``
+    as sent, None when none was sent); ``state`` is ``awaiting_click_through`` or ``validated``."""
+
+    order_number: int
+    account: str
+    products: tuple[int, ...]
+    days: int
+    cost: Decimal
+    customer_validated: bool
+    organization_name: str
+    country_name: str
+    foreign_order_number: str | None
+    admin_email: str | None
+    test: bool
+    state: str
+    created: str
+
+
+@attrs.frozen
+class ClickThroughEvent:
+    """One !UpdateUserEvClickThrough request that named an order of its account."""
+
+    id: int
+    order_number: int
+    action: str
+    admin_email: str | None
+    status: int
+    created: str
+
+
+def default_data_dir() -> Path:
+    """``$COMODO_CONFORMANCE_DATA``, else ``~/.local/share/comodo-conformance``."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "comodo-conformance"
+
+
+def resolve_db(data_dir: str | Path | None, db: str | Path | None) -> str | Path:
+    """The database to open: *db* if given (``:memory:`` kept as is), else ``DATA_DIR/reference.sqlite3``
+    with *data_dir* defaulting to :func:`default_data_dir`."""
+    if db is not None:
+        return MEMORY if str(db) == MEMORY else Path(db).expanduser()
+    return Path(data_dir).expanduser() / DB_NAME if data_dir is not None else default_data_dir() / DB_NAME
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _hash(password: str, salt: bytes, iterations: int) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+
+
+class Store:
+    """The simulator's state in one SQLite database; see the module docstring.
+
+    *path* is a file (its folder is created) or ``":memory:"`` (gone when closed).
+    *pbkdf2_iterations* applies to passwords set from now on (tests pass a small number).
+    """
+
+    def __init__(self, path: str | Path = MEMORY, *, pbkdf2_iterations: int = DEFAULT_PBKDF2_ITERATIONS) -> None:
+        self.path = path
+        self.pbkdf2_iterations = pbkdf2_iterations
+        if str(path) != MEMORY:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # autocommit mode: single statements commit at once, transaction() opens BEGIN IMMEDIATE
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._verified: OrderedDict[bytes, None] = OrderedDict()
+        self._cache_key = secrets.token_bytes(32)
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
+        with self._lock:
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            if str(path) != MEMORY:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            if version != 0:
+                raise StoreError(f"{self.path}: schema version {version}, this code knows {SCHEMA_VERSION}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Stop the worker thread (after the calls queued on it) and close the database."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """Run ``fn(*args)`` on the store's single worker thread and await its result, so the
+        event loop never blocks on the database and calls are serialized in arrival order."""
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await loop.run_in_executor(self._executor, call)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the store for a block of calls that must commit (or roll back) together.
+
+        Nested blocks join the outermost one; the commit happens when it exits without error."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    # ------------------------------------------------------------------ accounts
+
+    @staticmethod
+    def _account(row: sqlite3.Row) -> Account:
+        return Account(
+            name=row["name"],
+            credit=Decimal(row["credit"]),
+            payment_required=bool(row["payment_required"]),
+            manual_approval=bool(row["manual_approval"]),
+            created=row["created"],
+        )
+
+    def _password_columns(self, password: str) -> tuple[str, str, int]:
+        salt = secrets.token_bytes(_SALT_BYTES)
+        return salt.hex(), _hash(password, salt, self.pbkdf2_iterations).hex(), self.pbkdf2_iterations
+
+    def add_account(
+        self,
+        name: str,
+        password: str,
+        *,
+        credit: Decimal = Decimal(0),
+        payment_required: bool = False,
+        manual_approval: bool = False,
+        replace: bool = False,
+    ) -> Account:
+        """Create an account (raises :class:`AccountExists` for a name in use), or with *replace*
+        create-or-update it: new password, credit and flags; its orders and sessions are kept."""
+        salt, digest, iterations = self._password_columns(password)
+        values = (name, salt, digest, iterations, str(credit), int(payment_required), int(manual_approval), _now())
+        with self.transaction():
+            if replace:
+                self._write(
+                    "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET"
+                    " password_salt = excluded.password_salt, password_hash = excluded.password_hash,"
+                    " password_iterations = excluded.password_iterations, credit = excluded.credit,"
+                    " payment_required = excluded.payment_required, manual_approval = excluded.manual_approval",
+                    values,
+                )
+            else:
+                try:
+                    self._write("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+                except sqlite3.IntegrityError:
+                    raise AccountExists(f"an account named {name!r} exists already") from None
+            account = self.get_account(name)
+        assert account is not None
+        return account
+
+    def remove_account(self, name: str) -> None:
+        """Delete an account with its sessions, orders and events; :class:`UnknownAccount` if none."""
+        with self.transaction():
+            if self._write("DELETE FROM accounts WHERE name = ?", (name,)).rowcount == 0:
+                raise UnknownAccount(f"no account named {name!r}")
+
+    def get_account(self, name: str) -> Account | None:
+        """The account called *name* (case-sensitive, as loginName is), or None."""
+        row = self._one("SELECT * FROM accounts WHERE name = ?", (name,))
+        return None if row is None else self._account(row)
+
+    def list_accounts(self) -> list[AccountSummary]:
+        """Every account by name, with its order count."""
+        rows = self._all(
+            "SELECT a.*, (SELECT count(*) FROM orders o WHERE o.account = a.name) AS order_count"
+            " FROM accounts a ORDER BY a.name"
+        )
+        return [AccountSummary(self._account(row), row["order_count"]) for row in rows]
+
+    def set_credit(self, name: str, credit: Decimal) -> None:
+        """Set an account's credit; :class:`UnknownAccount` if there is no such account."""
+        if self._write("UPDATE accounts SET credit = ? WHERE name = ?", (str(credit), name)).rowcount == 0:
+            raise UnknownAccount(f"no account named {name!r}")
+
+    def debit(self, name: str, amount: Decimal) -> Decimal:
+        """Take *amount* from the account's credit and return what is left (may go below zero:
+        the caller checks first, inside the same :meth:`transaction`)."""
+        with self.transaction():
+            account = self.get_account(name)
+            if account is None:
+                raise UnknownAccount(f"no account named {name!r}")
+            left = account.credit - amount
+            self.set_credit(name, left)
+        return left
+
+    def verify_login(self, name: str, password: str) -> Account | None:
+        """The account if *password* is its password, else None (also for an unknown name).
+
+        Compares with :func:`hmac.compare_digest`; a success is cached (see the module docstring)."""
+        row = self._one("SELECT * FROM accounts WHERE name = ?", (name,))
+        if row is None:
+            return None
+        key = hmac.new(
+            self._cache_key,
+            b"\0".join((name.encode(), row["password_hash"].encode(), password.encode("utf-8"))),
+            hashlib.sha256,
+        ).digest()
+        with self._lock:
+            if key in self._verified:
+                self._verified.move_to_end(key)
+                return self._account(row)
+        computed = _hash(password, bytes.fromhex(row["password_salt"]), row["password_iterations"])
+        if not hmac.compare_digest(computed, bytes.fromhex(row["password_hash"])):
+            return None
+        with self._lock:
+            self._verified[key] = None
+            while len(self._verified) > _CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return self._account(row)
+
+    # ------------------------------------------------------------------ SASP sessions
+
+    def add_sasp_session(self, session_id: str, account: str) -> None:
+        """Let *session_id* stand for *account* (replacing what it stood for before)."""
+        with self.transaction():
+            if self.get_account(account) is None:
+                raise UnknownAccount(f"no account named {account!r}")
+            self._write(
+                "INSERT INTO sasp_sessions VALUES (?, ?, ?)"
+                " ON CONFLICT(session_id) DO UPDATE SET account = excluded.account",
+                (session_id, account, _now()),
+            )
+
+    def create_sasp_session(self, account: str, length: int = 16) -> str:
+        """A new random session id of *length* letters and digits for *account*."""
+        with self.transaction():
+            while True:
+                session_id = "".join(secrets.choice(_SASP_ALPHABET) for _ in range(length))
+                if self.account_for_session(session_id) is None:
+                    break
+            self.add_sasp_session(session_id, account)
+        return session_id
+
+    def account_for_session(self, session_id: str) -> Account | None:
+        """The account a SASP session id stands for, or None."""
+        row = self._one(
+            "SELECT a.* FROM sasp_sessions s JOIN accounts a ON a.name = s.account WHERE s.session_id = ?",
+            (session_id,),
+        )
+        return None if row is None else self._account(row)
+
+    # ------------------------------------------------------------------ orders
+
+    @staticmethod
+    def _order(row: sqlite3.Row) -> Order:
+        return Order(
+            order_number=row["order_number"],
+            account=row["account"],
+            products=tuple(int(p) for p in row["products"].split(",")),
+            days=row["days"],
+            cost=Decimal(row["cost"]),
+            customer_validated=bool(row["customer_validated"]),
+            organization_name=row["organization_name"],
+            country_name=row["country_name"],
+            foreign_order_number=row["foreign_order_number"],
+            admin_email=row["admin_email"],
+            test=bool(row["test"]),
+            state=row["state"],
+            created=row["created"],
+        )
+
+    def insert_order(
+        self,
+        account: str,
+        *,
+        products: Sequence[int],
+        days: int,
+        cost: Decimal,
+        customer_validated: bool,
+        organization_name: str,
+        country_name: str,
+        foreign_order_number: str | None = None,
+        admin_email: str | None = None,
+        test: bool = False,
+    ) -> Order:
+        """Record an order and return it with its new number.  Its state is ``validated`` when the
+        customer was validated by the Web Host, else ``awaiting_click_through``.  No credit is
+        taken here (see :meth:`debit`)."""
+        state = VALIDATED if customer_validated else AWAITING_CLICK_THROUGH
+        with self.transaction():
+            cursor = self._write(
+                "INSERT INTO orders (account, products, days, cost, customer_validated, organization_name,"
+                " country_name, foreign_order_number, admin_email, test, state, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    ",".join(str(p) for p in products),
+                    days,
+                    str(cost),
+                    int(customer_validated),
+                    organization_name,
+                    country_name,
+                    foreign_order_number,
+                    admin_email,
+                    int(test),
+                    state,
+                    _now(),
+                ),
+            )
+            order = self.get_order(int(cursor.lastrowid or 0))
+        assert order is not None
+        return order
+
+    def get_order(self, order_number: int) -> Order | None:
+        """The order with that number, or None."""
+        row = self._one("SELECT * FROM orders WHERE order_number = ?", (order_number,))
+        return None if row is None else self._order(row)
+
+    def list_orders(self, account: str | None = None) -> list[Order]:
+        """Every order (of *account*, when given) by number."""
+        if account is None:
+            rows = self._all("SELECT * FROM orders ORDER BY order_number")
+        else:
+            rows = self._all("SELECT * FROM orders WHERE account = ? ORDER BY order_number", (account,))
+        return [self._order(row) for row in rows]
+
+    def foreign_order_number_used(self, account: str, foreign_order_number: str) -> bool:
+        """Whether *account* placed an order with this foreignOrderNumber before."""
+        row = self._one(
+            "SELECT 1 FROM orders WHERE account = ? AND foreign_order_number = ? LIMIT 1",
+            (account, foreign_order_number),
+        )
+        return row is not None
+
+    def has_validated_order(self, account: str, organization_name: str, country_name: str) -> bool:
+        """Whether *account* has a ``validated`` order for this organization in this country."""
+        row = self._one(
+            "SELECT 1 FROM orders WHERE account = ? AND organization_name = ? AND country_name = ? AND state = ?"
+            " LIMIT 1",
+            (account, organization_name, country_name, VALIDATED),
+        )
+        return row is not None
+
+    def set_admin_email(self, order_number: int, admin_email: str | None) -> None:
+        """Replace the address an order's click-through e-mail goes to."""
+        self._write("UPDATE orders SET admin_email = ? WHERE order_number = ?", (admin_email, order_number))
+
+    # ------------------------------------------------------------------ click-through events
+
+    def record_click_through(self, order_number: int, action: str, admin_email: str | None, status: int) -> None:
+        """Record one click-through request on an order and the status it was answered."""
+        self._write(
+            "INSERT INTO click_through_events (order_number, action, admin_email, status, created)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (order_number, action, admin_email, status, _now()),
+        )
+
+    def click_through_events(self, order_number: int | None = None) -> list[ClickThroughEvent]:
+        """The recorded click-through events (of one order, when given), oldest first."""
+        sql = "SELECT * FROM click_through_events"
+        params: tuple[Any, ...] = ()
+        if order_number is not None:
+            sql += " WHERE order_number = ?"
+            params = (order_number,)
+        return [ClickThroughEvent(**dict(row)) for row in self._all(sql + " ORDER BY id", params)]
