@@ -188,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"python -m codec: {exc}", file=sys.stderr)
         return 2
+    version = getattr(args, "version", None)
+    if version is not None and version not in ENDPOINTS[endpoint].versions:
+        known = ", ".join(ENDPOINTS[endpoint].versions)
+        print(f"python -m codec: unknown version {version!r} of {endpoint}; known: {known}", file=sys.stderr)
+        return 2
     func = COMMANDS[args.command][0]
     try:
         return func(endpoint, sys.stdin.buffer.read(), args)

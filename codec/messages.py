@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._schema import EndpointSpec
 from .models import ErrorDetail
 
-__all__ = ["clean_message", "message_for", "parse_message"]
+__all__ = ["clean_message", "message_for", "parse_message", "utf8_encodable"]
 
 _MAX_ECHO = 64
 
@@ -19,6 +19,15 @@ def clean_message(text: str) -> str:
     if "\r" in text or "\n" in text:
         return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
     return text
+
+
+def utf8_encodable(text: str) -> bool:
+    """Whether a UTF-8 body can carry *text* (a str with a lone surrogate cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def message_for(spec: EndpointSpec, code: int, argument: str | None = None) -> str | None:

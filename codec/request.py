@@ -18,8 +18,8 @@ from ._schema import EndpointSpec, endpoint_spec
 from .convert import REQUEST_CLASSES, converter
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
-from .messages import message_for
-from .validate import Fault, check_wire, read_pairs
+from .messages import message_for, utf8_encodable
+from .validate import Fault, check_wire, name_key, read_pairs
 
 __all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
 
@@ -52,6 +52,8 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
     encode it.  Returns an :class:`~codec.models.HttpRequest`; raises :class:`RequestInvalid`."""
     spec = endpoint_spec(type(request).ENDPOINT)
     wire = request_to_wire(request)
+    if spec.policy["blank_value_is_absent"]:  # note blank-value: what the server half reads as absent
+        wire = {name: value for name, value in wire.items() if value != ""}
     if version is not None:
         known = {f.name for f in spec.fields_in(version)}
         for name in wire:
@@ -66,9 +68,12 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
 def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> Any:
     from .models import HttpRequest
 
-    return HttpRequest(
-        method=spec.method, url=spec.url, path=spec.path, headers=_headers(spec), body=encode_form(pairs)
-    )
+    try:
+        body = encode_form(pairs)
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 body can carry it
+        name = next(n for n, v in pairs if not utf8_encodable(n) or not utf8_encodable(v))
+        raise _invalid(spec, Fault(-4, name, name, "utf-8", "not encodable as UTF-8 (lone surrogate)")) from None
+    return HttpRequest(method=spec.method, url=spec.url, path=spec.path, headers=_headers(spec), body=body)
 
 
 def encode_request_fields(
@@ -139,12 +144,21 @@ def decode_request(
         pairs = decode_form(body)
         form_fault = None
     except FormError as exc:
-        pairs = []
+        pairs = _readable_pairs(body)  # still honour a valid responseFormat (note format-of-errors)
         form_fault = exc
     wire, name_fault = read_pairs(spec, pairs, version)
-    fmt = _response_format(spec, wire, version)
+    # note format-of-errors: GET requests get the default format whatever they ask for
+    fmt = _response_format(spec, wire if method.upper() == "POST" else {}, version)
+    # notes duplicate-names, names-case-insensitive: a message names a variable as first spelled
+    spelled: dict[str, str] = {}
+    for sent, _ in pairs:
+        known = spec.by_key.get(name_key(sent))
+        if known is not None:
+            spelled.setdefault(known.name, sent)
 
     def reject(code: int, argument: str | None, field: str | None, rule: str, detail: str) -> RequestRejected:
+        if field is not None and argument == field:
+            argument = spelled.get(field, field)
         message = message_for(spec, code, argument) or ""
         return RequestRejected(
             f"{spec.name}: {detail} (vendor error {code}: {message})",
@@ -162,10 +176,12 @@ def decode_request(
     if form_fault is not None:
         if form_fault.name is None:
             raise reject(-2, f"pair {form_fault.index + 1}", None, "form", str(form_fault))
-        f = spec.by_key.get(form_fault.name.lower())
+        f = {v.key: v for v in spec.fields_in(version)}.get(name_key(form_fault.name))
         if f is None:
             raise reject(-2, form_fault.name, None, "unrecognised", str(form_fault))
-        raise reject(-4, f.name, f.name, "form", str(form_fault))
+        if name_fault is not None and name_fault.code == -2:  # note error-precedence: -2 before -4
+            raise reject(-2, name_fault.argument, None, name_fault.rule, name_fault.detail)
+        raise reject(-4, form_fault.name, f.name, "form", str(form_fault))
     fault = name_fault
     if fault is None or fault.code != -2:
         value_fault = check_wire(spec, wire, strict=strict, version=version)
@@ -176,6 +192,17 @@ def decode_request(
             fault.code, fault.argument, fault.field, fault.rule, f"{fault.field or fault.argument}: {fault.detail}"
         )
     return converter.structure(wire, REQUEST_CLASSES[spec.name])
+
+
+def _readable_pairs(body: bytes) -> list[tuple[str, str]]:
+    """The pairs of a body that decode, skipping those that do not."""
+    out: list[tuple[str, str]] = []
+    for piece in body.split(b"&"):
+        try:
+            out.extend(decode_form(piece))
+        except FormError:
+            continue
+    return out
 
 
 def _before(spec: EndpointSpec, a: Fault, b: Fault) -> bool:

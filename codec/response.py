@@ -12,6 +12,7 @@ both modes.  An error code outside the endpoint's table still decodes, as an int
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import attrs
@@ -20,14 +21,15 @@ from ._schema import ENDPOINTS, EndpointSpec, endpoint_spec
 from .convert import RESPONSE_CLASSES, converter
 from .errors import Deviation, ResponseEncodeError, ResponseInvalid
 from .form import FormError, decode_form, encode_form
-from .messages import clean_message, message_for, parse_message
+from .messages import clean_message, message_for, parse_message, utf8_encodable
 from .models import EncodedResponse, ErrorDetail
 
 __all__ = ["Response", "decode_response", "encode_response", "error_detail", "error_response", "response_format_of"]
 
 Response = Any  # AutoApplyIdAResponse | UpdateUserEvClickThroughResponse
 
-_INT = re.compile(r"-?[0-9]+\Z")
+# at most as many digits as int() converts under any interpreter setting (longer ones raise ValueError)
+_INT = re.compile(rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}\Z")
 _AMOUNTS = {name: re.compile(spec.policy["amount_pattern"]) for name, spec in ENDPOINTS.items()}
 
 
@@ -151,9 +153,9 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
             continue
         note = _PRESENCE_NOTES.get((spec.name, p.name, _code_class(code)), f"responses.parameters.{p.name}")
         r.note(note, f"{p.name} is {'present' if present else 'absent'} with errorCode={code}")
-    needs_order = {"orderNumber", "totalCost", "expectedDeliveryTime"} & spec.params_by_key.keys()
-    if code == 0 and needs_order and not needs_order <= {n.lower() for n in values}:
-        missing = sorted(p.name for p in spec.params if p.key in needs_order and p.name not in values)
+    needs_order = {"orderNumber", "totalCost", "expectedDeliveryTime"} & {p.name for p in spec.params}
+    if code == 0 and needs_order and not needs_order <= values.keys():
+        missing = [p.name for p in spec.params if p.name in needs_order and p.name not in values]
         raise r.fail(f"successful order without {', '.join(missing)}", missing[0], "required")
 
 
@@ -298,6 +300,11 @@ def encode_response(
         raise ResponseEncodeError(
             f"{spec.name}: no response format {response_format}", field="responseFormat", rule="allowed"
         )
+    for name, value in wire.items():
+        if not utf8_encodable(value):
+            raise ResponseEncodeError(
+                f"{spec.name}: {name} is not encodable as UTF-8 (lone surrogate)", field=name, rule="utf-8"
+            )
     if fmt_key == "0":
         names = fmt["lines"]["code_negative" if code < 0 else "code_non_negative"]
         missing = [n for n in names if n not in wire]

@@ -11,13 +11,14 @@ Strict mode follows each note's strict reading, lenient mode its lenient one.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 
 import attrs
 
 from ._schema import COUNTRIES, ENDPOINTS, EndpointSpec, FieldSpec
 
-__all__ = ["Fault", "check_wire", "checker_for", "read_pairs"]
+__all__ = ["Fault", "check_wire", "checker_for", "name_key", "read_pairs"]
 
 
 @attrs.frozen
@@ -35,7 +36,8 @@ Check = Callable[[str], tuple[int, str, str] | None]
 
 
 def _digits(value: str) -> bool:
-    return value.isascii() and value.isdigit()
+    # bounded: int() refuses longer digit strings (ValueError) under the interpreter's default limit
+    return value.isascii() and value.isdigit() and len(value) <= sys.int_info.str_digits_check_threshold
 
 
 def _make_checker(f: FieldSpec, strict: bool) -> Check:
@@ -140,6 +142,12 @@ def _rank(spec: EndpointSpec) -> dict[int, int]:
 _RANKS = {name: _rank(spec) for name, spec in ENDPOINTS.items()}
 
 
+def name_key(name: str) -> str:
+    """The key a sent name matches (note ``names-case-insensitive``): only ASCII letters are folded,
+    so no non-ASCII character (the Kelvin sign lowers to ``k``) spells a variable's name."""
+    return name.lower() if name.isascii() else name
+
+
 def read_pairs(
     spec: EndpointSpec, pairs: Sequence[tuple[str, str]], version: str | None
 ) -> tuple[dict[str, str], Fault | None]:
@@ -154,7 +162,7 @@ def read_pairs(
     repeated: Fault | None = None
     seen: set[str] = set()
     for name, value in pairs:
-        f = known.get(name.lower())
+        f = known.get(name_key(name))
         if f is None:
             if unrecognised is None:
                 unrecognised = Fault(
@@ -180,33 +188,39 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
     *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
     fields = spec.fields_in(version) if version else spec.fields
     names = {f.name for f in fields}
-    # -3: required variables, then the conditional rules
+    # -3: required variables and the conditional rules, the first missing one in table order
+    missing: dict[str, Fault] = {}
     for f in fields:
         if f.presence == "required" and f.name not in wire:
-            return Fault(-3, f.name, f.name, "required", "required variable not sent")
+            missing[f.name] = Fault(-3, f.name, f.name, "required", "required variable not sent")
     faults: list[Fault] = []
     for rule in spec.rules:
         kind = rule["kind"]
         if kind == "required_unless" and rule["unless"] in names and rule["unless"] not in wire:
             for name in rule["fields"]:
                 if name not in wire:
-                    return Fault(-3, name, name, "required_unless", f"required unless {rule['unless']} is sent")
+                    missing.setdefault(
+                        name, Fault(-3, name, name, "required_unless", f"required unless {rule['unless']} is sent")
+                    )
         elif kind == "required_unless" and rule["unless"] not in names:
             for name in rule["fields"]:
                 if name not in wire:
-                    return Fault(-3, name, name, "required", "required variable not sent")
+                    missing.setdefault(name, Fault(-3, name, name, "required", "required variable not sent"))
         elif kind == "required_when":
             when = rule["when"]
             value = wire.get(when["field"])
             if value is not None and rule["field"] not in wire:
                 match = value == when["equals"] if strict else value.casefold() == when["equals"].casefold()
                 if match:
-                    return Fault(
-                        -3,
+                    missing.setdefault(
                         rule["field"],
-                        rule["field"],
-                        "required_when",
-                        f"required when {when['field']}={when['equals']}",
+                        Fault(
+                            -3,
+                            rule["field"],
+                            rule["field"],
+                            "required_when",
+                            f"required when {when['field']}={when['equals']}",
+                        ),
                     )
         elif kind == "exclusive" and rule["field"] in wire:
             present = [n for n in rule["excludes"] if n in wire]
@@ -217,6 +231,8 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
             elif present:
                 for n in present:
                     del wire[n]
+    if missing:
+        return next(missing[f.name] for f in fields if f.name in missing)
     # -4 and -7: values, in table order
     endpoint = spec.name
     for f in fields:
