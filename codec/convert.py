@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
@@ -23,7 +24,7 @@ from .models import (
     UpdateUserEvClickThroughResponse,
 )
 
-__all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter", "python_kind"]
+__all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter", "python_kind", "structure_trusted"]
 
 REQUEST_CLASSES: dict[str, type[Any]] = {
     "AutoApplyIdA": AutoApplyIdARequest,
@@ -98,6 +99,20 @@ def _wire_unstructurer(plan: list[tuple[str, str, Callable[[Any], Any]]]) -> Cal
     return unstructure
 
 
+_TRUSTED: dict[type[Any], list[tuple[str, str, Callable[[Any, Any], Any], Any]]] = {}
+
+
+def structure_trusted(wire: dict[str, str], cls: type[Any]) -> Any:
+    """Build *cls* from a wire dict the codec has already validated, without running the attrs
+    validators again (the decoders' fast path; :data:`converter` re-validates everything)."""
+    obj = object.__new__(cls)
+    setattr_ = object.__setattr__
+    for attribute, name, hook, default in _TRUSTED[cls]:
+        value = wire.get(name)
+        setattr_(obj, attribute, default if value is None else hook(value, None))
+    return obj
+
+
 def _make() -> cattrs.Converter:
     conv = cattrs.Converter()
     for name, cls in REQUEST_CLASSES.items():
@@ -110,6 +125,7 @@ def _make() -> cattrs.Converter:
             st[f.attribute] = override(rename=f.name, struct_hook=in_hook)
         conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
+        _TRUSTED[cls] = _trusted_plan(cls, {f.attribute: (f.name, _HOOKS[python_kind(f)][1]) for f in spec.fields})
     for name, cls in RESPONSE_CLASSES.items():
         spec = ENDPOINTS[name]
         st = {"deviations": override(omit=True)}
@@ -120,7 +136,19 @@ def _make() -> cattrs.Converter:
             st[p.attribute] = override(rename=p.name, struct_hook=in_hook)
         conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
+        _TRUSTED[cls] = _trusted_plan(cls, {p.attribute: (p.name, _PARAM_HOOKS[p.type][1]) for p in spec.params})
     return conv
+
+
+def _trusted_plan(
+    cls: type[Any], wired: dict[str, tuple[str, Callable[[Any, Any], Any]]]
+) -> list[tuple[str, str, Callable[[Any, Any], Any], Any]]:
+    plan = []
+    for a in attrs.fields(cls):
+        name, hook = wired.get(a.name, ("", _str_in))
+        default = a.default if a.default is not attrs.NOTHING else None
+        plan.append((a.name, name, hook, default))
+    return plan
 
 
 converter: cattrs.Converter = _make()

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._schema import EndpointSpec, endpoint_spec
-from .convert import REQUEST_CLASSES, converter
+from .convert import REQUEST_CLASSES, converter, structure_trusted
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
-from .validate import Fault, check_wire, name_key, read_pairs
+from .validate import Fault, check_wire, known_keys, name_key, read_pairs
 
 __all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
 
@@ -112,7 +112,7 @@ def _response_format(spec: EndpointSpec, wire: Mapping[str, str], version: str |
     """Note ``format-of-errors``: a valid responseFormat is honoured even for an error answer;
     an absent or invalid one gets the default format."""
     name = spec.format_field
-    if name is None or name not in {f.name for f in spec.fields_in(version)}:
+    if name is None or name.lower() not in known_keys(spec, version):
         return 0
     f = spec.by_key[name.lower()]
     default = int(f.default or 0)
@@ -176,7 +176,7 @@ def decode_request(
     if form_fault is not None:
         if form_fault.name is None:
             raise reject(-2, f"pair {form_fault.index + 1}", None, "form", str(form_fault))
-        f = {v.key: v for v in spec.fields_in(version)}.get(name_key(form_fault.name))
+        f = known_keys(spec, version).get(name_key(form_fault.name))
         if f is None:
             raise reject(-2, form_fault.name, None, "unrecognised", str(form_fault))
         if name_fault is not None and name_fault.code == -2:  # note error-precedence: -2 before -4
@@ -191,7 +191,8 @@ def decode_request(
         raise reject(
             fault.code, fault.argument, fault.field, fault.rule, f"{fault.field or fault.argument}: {fault.detail}"
         )
-    return converter.structure(wire, REQUEST_CLASSES[spec.name])
+    # every value passed the tables' rules above: build the instance without validating again
+    return structure_trusted(wire, REQUEST_CLASSES[spec.name])
 
 
 def _readable_pairs(body: bytes) -> list[tuple[str, str]]:

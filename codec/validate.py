@@ -18,7 +18,7 @@ import attrs
 
 from ._schema import COUNTRIES, ENDPOINTS, EndpointSpec, FieldSpec
 
-__all__ = ["Fault", "check_wire", "checker_for", "name_key", "read_pairs"]
+__all__ = ["Fault", "check_wire", "checker_for", "known_keys", "name_key", "read_pairs"]
 
 
 @attrs.frozen
@@ -148,6 +148,17 @@ def name_key(name: str) -> str:
     return name.lower() if name.isascii() else name
 
 
+_KNOWN: dict[tuple[str, str | None], dict[str, FieldSpec]] = {}
+
+
+def known_keys(spec: EndpointSpec, version: str | None) -> dict[str, FieldSpec]:
+    """``{name key: variable}`` for the variables a codec bound to *version* recognises (cached)."""
+    found = _KNOWN.get((spec.name, version))
+    if found is None:
+        found = _KNOWN[(spec.name, version)] = {f.key: f for f in spec.fields_in(version)}
+    return found
+
+
 def read_pairs(
     spec: EndpointSpec, pairs: Sequence[tuple[str, str]], version: str | None
 ) -> tuple[dict[str, str], Fault | None]:
@@ -156,7 +167,7 @@ def read_pairs(
     Returns the wire dict (table name -> value; blank values dropped, note ``blank-value``) and the
     first name fault: -2 for a name it does not recognise (named as sent), -4 for a repeat.
     """
-    known = {f.key: f for f in spec.fields_in(version)}
+    known = known_keys(spec, version)
     wire: dict[str, str] = {}
     unrecognised: Fault | None = None
     repeated: Fault | None = None
@@ -186,8 +197,9 @@ def read_pairs(
 def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
     """The first fault of *wire* by precedence, or None.  Lenient mode may drop variables from
     *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
+    known = known_keys(spec, version)
     fields = spec.fields_in(version) if version else spec.fields
-    names = {f.name for f in fields}
+    names = {f.name for f in known.values()}
     # -3: required variables and the conditional rules, the first missing one in table order
     missing: dict[str, Fault] = {}
     for f in fields:

@@ -156,7 +156,7 @@ class _Progress:
 
 
 @contextlib.contextmanager
-def _embedded_target(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+def embedded_target() -> Iterator[dict[str, Any]]:
     """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
     import secrets as pysecrets
 
@@ -221,7 +221,7 @@ def cmd_server(args: argparse.Namespace) -> int:
             }
         else:
             try:
-                settings = stack.enter_context(_embedded_target(args))
+                settings = stack.enter_context(embedded_target())
             except Exception as exc:  # the embedded server could not start: report, do not trace
                 print(
                     f"conformance: could not start the embedded reference server: {type(exc).__name__}: {exc}",

@@ -8,6 +8,7 @@ unique foreign order numbers.  All AutoApplyIdA requests it sends carry ``test=Y
 from __future__ import annotations
 
 import itertools
+import ssl
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -84,6 +85,13 @@ def baseline_value(field: codec.EndpointSpec, name: str) -> str | None:
     return _TEXT[: f.max_length] if f.max_length else _TEXT
 
 
+def ssl_context(verify: str | bool) -> ssl.SSLContext | bool:
+    """What httpx's ``verify=`` takes for a CA file (a path is deprecated there), True or False."""
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return verify
+
+
 class RunContext:
     """One run against one target: the HTTP client, baselines and the run's own orders."""
 
@@ -93,7 +101,9 @@ class RunContext:
         self.target = target
         self.seed = seed
         self.examples = examples
-        self.client = client or httpx.Client(verify=target.verify, timeout=target.timeout, follow_redirects=False)
+        self.client = client or httpx.Client(
+            verify=ssl_context(target.verify), timeout=target.timeout, follow_redirects=False
+        )
         self._run_tag = uuid.uuid4().hex[:10]
         self._counter = itertools.count(1)
         self._orders: dict[str, str] = {}
