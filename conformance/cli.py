@@ -19,6 +19,8 @@ from typing import IO, Any
 
 import codec
 
+from . import DEFAULT_EXAMPLES
+
 __all__ = ["build_parser", "main"]
 
 EPILOG = """\
@@ -86,7 +88,12 @@ def add_server_parser(sub: Any) -> None:
         metavar="GLOB",
         help="run only checks whose id matches (repeatable), e.g. '*/over-length/*'",
     )
-    p.add_argument("--examples", type=int, default=20, help="Hypothesis examples per property check (default 20)")
+    p.add_argument(
+        "--examples",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        help=f"Hypothesis examples per property check (default {DEFAULT_EXAMPLES})",
+    )
     p.add_argument("--seed", type=int, help="Hypothesis seed (default: random, printed for replay)")
     p.add_argument(
         "--order-number", help="an existing order for the click-through checks (default: place a test order)"

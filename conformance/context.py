@@ -19,6 +19,7 @@ import httpx
 
 import codec
 
+from . import DEFAULT_EXAMPLES
 from .judge import Exchange, Expectation, Verdict, judge_response, redact
 from .strategies import SAFETY_FIELDS
 
@@ -96,7 +97,7 @@ class RunContext:
     """One run against one target: the HTTP client, baselines and the run's own orders."""
 
     def __init__(
-        self, target: Target, *, seed: int = 0, examples: int = 20, client: httpx.Client | None = None
+        self, target: Target, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES, client: httpx.Client | None = None
     ) -> None:
         self.target = target
         self.seed = seed

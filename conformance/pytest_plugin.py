@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from . import DEFAULT_EXAMPLES
+
 __all__ = ["comodo_context", "pytest_addoption", "pytest_collection_modifyitems"]
 
 _KEY = "_comodo_conformance"
@@ -40,7 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--comodo-sasp-session-id", default=None, help="SASP session id (env COMODO_SASP_SESSION_ID)")
     group.addoption("--comodo-endpoint", action="append", help="only this endpoint (repeatable)")
     group.addoption("--comodo-only", action="append", metavar="GLOB", help="only checks whose id matches (repeatable)")
-    group.addoption("--comodo-examples", type=int, default=20, help="Hypothesis examples per property check")
+    group.addoption(
+        "--comodo-examples", type=int, default=DEFAULT_EXAMPLES, help="Hypothesis examples per property check"
+    )
     group.addoption("--comodo-seed", type=int, default=None, help="Hypothesis seed (default: random)")
     group.addoption("--comodo-cacert", help="CA file to verify the server's certificate")
     group.addoption("--comodo-insecure", action="store_true", help="do not verify the server's certificate")
