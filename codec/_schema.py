@@ -232,4 +232,5 @@ def canonical_endpoint(name: str) -> str:
 
 
 def endpoint_spec(name: str) -> EndpointSpec:
-    return ENDPOINTS[canonical_endpoint(name)]
+    found = ENDPOINTS.get(name)  # spelled as the tables spell it: no need to normalise
+    return found if found is not None else ENDPOINTS[canonical_endpoint(name)]

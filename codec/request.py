@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._schema import EndpointSpec, endpoint_spec
+from ._schema import ENDPOINTS, EndpointSpec, endpoint_spec
 from .convert import REQUEST_CLASSES, converter, structure_trusted
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
+from .models import HttpRequest
 from .validate import Fault, check_wire, known_keys, name_key, read_pairs
 
 __all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
@@ -28,6 +29,9 @@ Request = Any  # AutoApplyIdARequest | UpdateUserEvClickThroughRequest
 
 def _headers(spec: EndpointSpec) -> tuple[tuple[str, str], ...]:
     return (("Content-Type", spec.content_type),)
+
+
+_HEADERS = {name: _headers(spec) for name, spec in ENDPOINTS.items()}
 
 
 def _invalid(spec: EndpointSpec, fault: Fault) -> RequestInvalid:
@@ -52,7 +56,7 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
     encode it.  Returns an :class:`~codec.models.HttpRequest`; raises :class:`RequestInvalid`."""
     spec = endpoint_spec(type(request).ENDPOINT)
     wire = request_to_wire(request)
-    if spec.policy["blank_value_is_absent"]:  # note blank-value: what the server half reads as absent
+    if spec.policy["blank_value_is_absent"] and "" in wire.values():  # note blank-value: read as absent
         wire = {name: value for name, value in wire.items() if value != ""}
     if version is not None:
         known = {f.name for f in spec.fields_in(version)}
@@ -66,14 +70,12 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
 
 
 def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> Any:
-    from .models import HttpRequest
-
     try:
         body = encode_form(pairs)
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 body can carry it
         name = next(n for n, v in pairs if not utf8_encodable(n) or not utf8_encodable(v))
         raise _invalid(spec, Fault(-4, name, name, "utf-8", "not encodable as UTF-8 (lone surrogate)")) from None
-    return HttpRequest(method=spec.method, url=spec.url, path=spec.path, headers=_headers(spec), body=body)
+    return HttpRequest(method=spec.method, url=spec.url, path=spec.path, headers=_HEADERS[spec.name], body=body)
 
 
 def encode_request_fields(
@@ -88,16 +90,23 @@ def encode_request_fields(
     writes them).  With ``validate=False`` the pairs are sent exactly as given -- unknown names,
     repeats, blanks and over-long values included -- for testing servers with faulty requests."""
     spec = endpoint_spec(endpoint)
-    items = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
-    pairs = [(str(k), _wire_text(v)) for k, v in items]
+    if isinstance(fields, Mapping) and _TEXT >= set(map(type, fields)) and _TEXT >= set(map(type, fields.values())):
+        pairs = list(fields.items())  # names and values already text: nothing to write
+    else:
+        items = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
+        pairs = [(str(k), _wire_text(v)) for k, v in items]
     if validate:
         wire, fault = read_pairs(spec, pairs, version)
         fault = fault or check_wire(spec, wire, strict=strict, version=version)
         if fault is not None:
             raise _invalid(spec, fault)
-        order = {f.name: i for i, f in enumerate(spec.fields)}
-        pairs = sorted(wire.items(), key=lambda kv: order[kv[0]])
+        names = sorted(wire, key=_ORDER[spec.name].__getitem__)  # the document's order
+        pairs = list(zip(names, map(wire.__getitem__, names), strict=True))
     return _http(spec, pairs)
+
+
+_TEXT = frozenset({str})
+_ORDER = {name: {f.name: i for i, f in enumerate(spec.fields)} for name, spec in ENDPOINTS.items()}
 
 
 def _wire_text(value: Any) -> str:
@@ -149,16 +158,10 @@ def decode_request(
     wire, name_fault = read_pairs(spec, pairs, version)
     # note format-of-errors: GET requests get the default format whatever they ask for
     fmt = _response_format(spec, wire if method.upper() == "POST" else {}, version)
-    # notes duplicate-names, names-case-insensitive: a message names a variable as first spelled
-    spelled: dict[str, str] = {}
-    for sent, _ in pairs:
-        known = spec.by_key.get(name_key(sent))
-        if known is not None:
-            spelled.setdefault(known.name, sent)
 
     def reject(code: int, argument: str | None, field: str | None, rule: str, detail: str) -> RequestRejected:
         if field is not None and argument == field:
-            argument = spelled.get(field, field)
+            argument = _spelled(spec, pairs, field)
         message = message_for(spec, code, argument) or ""
         return RequestRejected(
             f"{spec.name}: {detail} (vendor error {code}: {message})",
@@ -193,6 +196,15 @@ def decode_request(
         )
     # every value passed the tables' rules above: build the instance without validating again
     return structure_trusted(wire, REQUEST_CLASSES[spec.name])
+
+
+def _spelled(spec: EndpointSpec, pairs: Sequence[tuple[str, str]], field: str) -> str:
+    """Notes duplicate-names, names-case-insensitive: a message names a variable as first spelled."""
+    for sent, _ in pairs:
+        known = spec.by_key.get(name_key(sent))
+        if known is not None and known.name == field:
+            return sent
+    return field
 
 
 def _readable_pairs(body: bytes) -> list[tuple[str, str]]:

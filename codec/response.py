@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-from ._schema import ENDPOINTS, EndpointSpec, endpoint_spec
-from .convert import RESPONSE_CLASSES, converter, structure_trusted
+from ._schema import ENDPOINTS, CodeSpec, EndpointSpec, endpoint_spec
+from .convert import RESPONSE_CLASSES, converter, structure_trusted, trusted_builder
 from .errors import Deviation, ResponseEncodeError, ResponseInvalid
-from .form import FormError, decode_form, encode_form
+from .form import FormError, decode_form, encode_form, unquote_value
 from .messages import clean_message, message_for, parse_message, utf8_encodable
 from .models import EncodedResponse, ErrorDetail
 
@@ -29,14 +30,23 @@ __all__ = ["Response", "decode_response", "encode_response", "error_detail", "er
 Response = Any  # AutoApplyIdAResponse | UpdateUserEvClickThroughResponse
 
 # at most as many digits as int() converts under any interpreter setting (longer ones raise ValueError)
-_INT = re.compile(rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}\Z")
+_INT_TEXT = rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}"
+_INT = re.compile(_INT_TEXT + r"\Z")
 _AMOUNTS = {name: re.compile(spec.policy["amount_pattern"]) for name, spec in ENDPOINTS.items()}
 
 
 def _mime(content_type: str | None) -> str | None:
     if content_type is None:
         return None
-    return content_type.split(";", 1)[0].strip().lower()
+    found = _MIMES.get(content_type)
+    if found is None:
+        found = content_type.split(";", 1)[0].strip().lower()
+        if len(_MIMES) < 64:  # the few Content-Type values a client sees
+            _MIMES[content_type] = found
+    return found
+
+
+_MIMES: dict[str, str] = {}
 
 
 def response_format_of(spec: EndpointSpec, body: bytes, content_type: str | None, requested: int | None) -> str | None:
@@ -112,7 +122,10 @@ def _read_urlencoded(r: _Reader, body: bytes) -> dict[str, str]:
         pairs = decode_form(body)
     except FormError as exc:
         raise r.fail(str(exc), exc.name, "form") from None
-    values: dict[str, str] = {}
+    values = dict(pairs)
+    if len(values) == len(pairs) and values.keys() <= _PARAM_NAMES[r.spec.name]:
+        return values  # the usual case: each parameter once, spelled as the tables spell it
+    values = {}
     for name, value in pairs:
         p = r.spec.params_by_key.get(name.lower())
         if p is None:
@@ -142,8 +155,23 @@ def _code_class(code: int) -> str:
     return "success" if code == 0 else ("pending" if code > 0 else "error")
 
 
+def _expected_present(spec: EndpointSpec, code: int) -> frozenset[str]:
+    """The parameters the documents' letter has present with *code* (errorCode included)."""
+    found = _PRESENT.get((spec.name, code))
+    if found is None:
+        found = frozenset(p.name for p in spec.params if p.name == "errorCode" or p.present_for(code))
+        if code in spec.codes:
+            _PRESENT[(spec.name, code)] = found
+    return found
+
+
+_PRESENT: dict[tuple[str, int], frozenset[str]] = {}
+
+
 def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
     spec = r.spec
+    if values.keys() == _expected_present(spec, code) and (code != 0 or _NEEDS_ORDER[spec.name] <= values.keys()):
+        return  # the usual case: exactly the parameters the letter has
     for p in spec.params:
         if p.name == "errorCode":
             continue
@@ -153,7 +181,7 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
             continue
         note = _PRESENCE_NOTES.get((spec.name, p.name, _code_class(code)), f"responses.parameters.{p.name}")
         r.note(note, f"{p.name} is {'present' if present else 'absent'} with errorCode={code}")
-    needs_order = {"orderNumber", "totalCost", "expectedDeliveryTime"} & {p.name for p in spec.params}
+    needs_order = _NEEDS_ORDER[spec.name]
     if code == 0 and needs_order and not needs_order <= values.keys():
         missing = [p.name for p in spec.params if p.name in needs_order and p.name not in values]
         raise r.fail(f"successful order without {', '.join(missing)}", missing[0], "required")
@@ -161,21 +189,21 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
 
 def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | None) -> None:
     spec = r.spec
-    for p in spec.params:
-        value = values.get(p.name)
-        if value is None or p.name == "errorCode":
-            continue
-        if p.type == "integer" and not _INT.match(value):
-            raise r.fail(f"{p.name} is not an integer: {value[:40]!r}", p.name, "integer")
-        if p.type == "amount" and not _AMOUNTS[spec.name].match(value):
-            raise r.fail(f"{p.name} is not a plain decimal amount: {value[:40]!r}", p.name, "amount")
+    patterns = _VALUE_PATTERNS[spec.name]
+    for name, value in values.items():
+        found = patterns.get(name)
+        if found is not None and not found[0].match(value):
+            for bad, (pattern, what, rule) in patterns.items():  # the first in table order
+                text = values.get(bad)
+                if text is not None and not pattern.match(text):
+                    raise r.fail(f"{bad} is not {what}: {text[:40]!r}", bad, rule)
     if code not in spec.codes:
         r.note("codes", f"errorCode {code} is not in {spec.name}'s table")
     hours = values.get("expectedDeliveryTime")
     if hours is not None and fmt_key is not None:
         allowed = spec.formats[fmt_key].get("expected_delivery", [])
-        union = {h for f in spec.formats.values() for h in f.get("expected_delivery", [])}
         if int(hours) not in allowed:
+            union = {h for f in spec.formats.values() for h in f.get("expected_delivery", [])}
             note = (
                 "expected-delivery-values" if int(hours) in union else f"responses.formats.{fmt_key}.expected_delivery"
             )
@@ -184,13 +212,34 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
     if status is not None and _INT.match(status) and spec.statuses and int(status) not in spec.statuses:
         r.note("statuses", f"status {status} is not in the table")
     message = values.get("errorMessage")
-    if message is not None and code in spec.codes and code != 0:
-        detail = parse_message(spec, code, message)
-        if not detail.matches_template:
+    if message is not None and code != 0:
+        entry = spec.codes.get(code)
+        # what parse_message(spec, code, message).matches_template says, without building the detail
+        if entry is not None and not entry.free_text and entry.pattern.match(message) is None:
             r.note(
                 _message_note(spec, code, message),
                 f"errorMessage {message[:80]!r} does not match {spec.codes[code].message!r}",
             )
+
+
+def _value_patterns(spec: EndpointSpec) -> dict[str, tuple[re.Pattern[str], str, str]]:
+    """Parameter name -> (pattern its value must match, what it must be, the rule), in table order."""
+    out: dict[str, tuple[re.Pattern[str], str, str]] = {}
+    for p in spec.params:
+        if p.name == "errorCode":
+            continue
+        if p.type == "integer":
+            out[p.name] = (_INT, "an integer", "integer")
+        elif p.type == "amount":
+            out[p.name] = (_AMOUNTS[spec.name], "a plain decimal amount", "amount")
+    return out
+
+
+_VALUE_PATTERNS = {name: _value_patterns(spec) for name, spec in ENDPOINTS.items()}
+_PARAM_NAMES = {name: frozenset(p.name for p in spec.params) for name, spec in ENDPOINTS.items()}
+_NEEDS_ORDER = {
+    name: frozenset({"orderNumber", "totalCost", "expectedDeliveryTime"} & _PARAM_NAMES[name]) for name in ENDPOINTS
+}
 
 
 def _message_note(spec: EndpointSpec, code: int, message: str) -> str:
@@ -205,6 +254,145 @@ def _message_note(spec: EndpointSpec, code: int, message: str) -> str:
     return f"codes.{code}.message"
 
 
+# ---------------------------------------------------------------- the shortcut for letter-perfect bodies
+#
+# Most bodies a client decodes are exactly what the documents describe: one of a few shapes per
+# format (the parameters a code has, in table order).  Each shape is one pattern over the whole
+# body, reading the integers itself; a body that matches one and passes the remaining checks
+# decodes without the general reader.  Anything else -- another order, a deviation, an error --
+# goes to the general reader, which gives the same answer for everything the shortcut accepts.
+
+
+@attrs.frozen
+class _Shape:
+    pattern: re.Pattern[str]
+    codes: frozenset[int]  # the table codes whose answer has exactly these values
+    texts: tuple[str, ...]  # urlencoded: the text values to percent-decode
+    message: bool  # errorMessage is here: it must match its code's template
+
+
+@attrs.frozen
+class _Shortcut:
+    build: Callable[[dict[str, str]], Any]
+    mime: str
+    newline: bool
+    shapes: tuple[_Shape, ...]
+    codes: dict[int, CodeSpec]
+
+
+def _alternatives(values: Any) -> str:
+    """A regex matching exactly the decimal spellings of the integers *values* (longest first)."""
+    return "|".join(sorted((str(v) for v in values), key=lambda s: (-len(s), s)))
+
+
+def _make_shape(
+    spec: EndpointSpec, fmt_key: str | None, names: tuple[str, ...], codes: frozenset[int], newline: bool
+) -> _Shape:
+    """One pattern over a whole body holding *names* in order, accepting only what the general
+    reader accepts without a deviation: integers in their canonical spelling (the codes of this
+    shape, the format's delivery hours, the table's statuses), amounts by the table's pattern,
+    newline-format text unpadded (and not blank on the last line), urlencoded text undecoded."""
+    fmt = spec.formats[fmt_key]
+    params = {p.name: p for p in spec.params}
+    amount = spec.policy["amount_pattern"]
+    # the amount pattern inside the shape's, when it is anchored at both ends (its "$" matches at
+    # the end or before a final LF; no value of a shape holds an LF)
+    inner_amount = f"(?:{amount[1:-1]})" if amount.startswith("^") and amount.endswith("$") else None
+    values = []
+    for i, name in enumerate(names):
+        kind = params[name].type
+        if name == "errorCode":
+            value = _alternatives(codes)
+        elif name == "expectedDeliveryTime" and fmt_key is not None:
+            value = _alternatives(fmt.get("expected_delivery", [])) or "(?!)"
+        elif name == "status" and spec.statuses:
+            value = _alternatives(spec.statuses)
+        elif kind == "integer":
+            value = _INT_TEXT
+        elif kind == "amount" and inner_amount:
+            value = inner_amount
+        elif not newline:
+            value = r"[^&=\r\n]*"
+        elif i == len(names) - 1:  # str.strip() strips what \s matches (Py_UNICODE_ISSPACE)
+            value = r"\S(?:[^\r\n]*\S)?"
+        else:
+            value = r"(?:\S(?:[^\r\n]*\S)?)?"
+        # named groups, so that match.groupdict() is the values (table names are identifiers)
+        values.append(f"(?P<{name}>{value})")
+    if newline:
+        pattern = "\n".join(values) + "\n?"
+    else:
+        pattern = "&".join(f"{re.escape(n)}={v}" for n, v in zip(names, values, strict=True))
+    return _Shape(
+        pattern=re.compile(pattern),
+        codes=codes,
+        texts=() if newline else tuple(n for n in names if params[n].type == "string"),
+        message="errorMessage" in names,
+    )
+
+
+def _make_shortcut(spec: EndpointSpec, fmt_key: str | None) -> _Shortcut:
+    fmt = spec.formats[fmt_key]
+    lines = fmt.get("lines")
+    amount = spec.policy["amount_pattern"]
+    by_names: dict[tuple[str, ...], set[int]] = {}
+    for code in spec.codes:
+        if lines:
+            names = tuple(lines["code_negative" if code < 0 else "code_non_negative"])
+        else:
+            present = _expected_present(spec, code)
+            if code == 0 and not _NEEDS_ORDER[spec.name] <= present:
+                continue
+            names = tuple(p.name for p in spec.params if p.name in present)
+        by_names.setdefault(names, set()).add(code)
+    shapes = []
+    for names, codes in by_names.items():
+        types = {p.type for p in spec.params if p.name in names}
+        if all(n.isidentifier() for n in names) and (
+            "amount" not in types or (amount.startswith("^") and amount.endswith("$"))
+        ):
+            shapes.append(_make_shape(spec, fmt_key, names, frozenset(codes), bool(lines)))
+    return _Shortcut(
+        build=trusted_builder(RESPONSE_CLASSES[spec.name]),
+        mime=fmt["mime_type"],
+        newline=bool(lines),
+        shapes=tuple(shapes),
+        codes=spec.codes,
+    )
+
+
+def _decode_shortcut(s: _Shortcut, body: bytes) -> Response | None:
+    """The response of a body that is one of the shapes and keeps to the letter, or None: then
+    the general reader decodes it (and records the deviations, or raises)."""
+    try:
+        text = body.decode("utf-8" if s.newline else "ascii")
+    except UnicodeDecodeError:
+        return None
+    for shape in s.shapes:  # a body that is not a shape fails at its first differing character
+        match = shape.pattern.fullmatch(text)
+        if match is not None:
+            break
+    else:
+        return None
+    values = match.groupdict()
+    for name in shape.texts:
+        decoded = unquote_value(values[name])
+        if decoded is None:
+            return None
+        values[name] = decoded
+    if shape.message:
+        code = int(values["errorCode"])
+        entry = s.codes[code]
+        if code != 0 and not entry.free_text and entry.pattern.match(values["errorMessage"]) is None:
+            return None
+    return s.build(values)
+
+
+_SHORTCUTS = {(name, key): _make_shortcut(spec, key) for name, spec in ENDPOINTS.items() for key in spec.formats}
+# (endpoint as the tables spell it, response_format as passed) -> the shortcut response_format_of picks
+_REQUESTED = {(name, None if key is None else int(key)): shortcut for (name, key), shortcut in _SHORTCUTS.items()}
+
+
 def decode_response(
     endpoint: str,
     body: bytes,
@@ -215,9 +403,18 @@ def decode_response(
 ) -> Response:
     """Decode a response body.  *response_format* is what the request asked for (the default
     format when None and no content type says otherwise); *content_type* is checked against it."""
+    shortcut = _REQUESTED.get((endpoint, response_format))  # the usual call: no need to work the format out
+    if shortcut is None or type(response_format) is bool:
+        spec = endpoint_spec(endpoint)
+        fmt_key = response_format_of(spec, body, content_type, response_format)
+        shortcut = _SHORTCUTS.get((spec.name, fmt_key))
+    if shortcut is not None and (content_type is None or _mime(content_type) == shortcut.mime):
+        found = _decode_shortcut(shortcut, body)
+        if found is not None:
+            return found
     spec = endpoint_spec(endpoint)
-    r = _Reader(spec)
     fmt_key = response_format_of(spec, body, content_type, response_format)
+    r = _Reader(spec)
     fmt = spec.formats.get(fmt_key)
     if fmt is None:
         raise r.fail(
@@ -251,8 +448,8 @@ def decode_response(
         )
     # _check_values judged every value already: build the instance without validating again
     response = structure_trusted(values, RESPONSE_CLASSES[spec.name])
-    if r.deviations:
-        response = attrs.evolve(response, deviations=tuple(r.deviations))
+    if r.deviations:  # set on the instance just built (attrs.evolve would build it twice)
+        object.__setattr__(response, "deviations", tuple(r.deviations))
     return response
 
 
@@ -287,37 +484,91 @@ def encode_response(
     ``validate`` (default) a code outside the table or a missing newline-format line raises
     :class:`ResponseEncodeError`."""
     spec = endpoint_spec(response.ENDPOINT)
-    wire: dict[str, str] = converter.unstructure(response)
-    if "errorMessage" in wire:
-        wire["errorMessage"] = clean_message(wire["errorMessage"])
+    unstructure = _UNSTRUCTURERS.get(type(response))
+    wire: dict[str, str] = converter.unstructure(response) if unstructure is None else unstructure(response)
+    message = wire.get("errorMessage")
+    if message is not None and ("\r" in message or "\n" in message):
+        wire["errorMessage"] = clean_message(message)
     code = response.error_code
     if validate and code not in spec.codes:
         raise ResponseEncodeError(
             f"{spec.name}: error code {code} is not in the table", code=code, field="errorCode", rule="codes"
         )
     fmt_key = None if None in spec.formats else str(0 if response_format is None else response_format)
-    fmt = spec.formats.get(fmt_key)
-    if fmt is None:
+    plan = _ENCODINGS.get((spec.name, fmt_key))
+    if plan is None:
         raise ResponseEncodeError(
             f"{spec.name}: no response format {response_format}", field="responseFormat", rule="allowed"
         )
+    content_type, lines, ending, trailing = plan
+    if lines is None:
+        try:
+            return _encoded(content_type, encode_form(list(wire.items())))
+        except UnicodeEncodeError:
+            _refuse_surrogates(spec, wire)
+            raise
+    try:
+        "".join(wire.values()).encode("utf-8")  # every value, written or not, must be encodable
+    except UnicodeEncodeError:
+        _refuse_surrogates(spec, wire)
+        raise
+    names = lines[code >= 0]
+    if validate and not all(map(wire.__contains__, names)):
+        missing = [n for n in names if n not in wire]
+        raise ResponseEncodeError(
+            f"{spec.name}: the newline format needs {', '.join(missing)} with status {code}",
+            field=missing[0],
+            rule="required",
+        )
+    text = ending.join([wire.get(n, "") for n in names])
+    return _encoded(content_type, (text + ending if trailing else text).encode("utf-8"))
+
+
+def _encoding(spec: EndpointSpec, fmt: dict[str, Any]) -> tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]:
+    """(Content-Type, the newline format's lines by code < 0 and code >= 0 or None, line ending,
+    trailing line ending) for one format."""
+    lines = fmt.get("lines")
+    if not lines:
+        return fmt["mime_type"], None, "", False
+    by_sign = (tuple(lines["code_negative"]), tuple(lines["code_non_negative"]))
+    policy = spec.policy
+    return (
+        f"{fmt['mime_type']}; charset=utf-8",
+        by_sign,
+        policy["format0_line_ending"],
+        policy["format0_trailing_newline"],
+    )
+
+
+_ENCODINGS = {
+    (name, key): _encoding(spec, fmt) for name, spec in ENDPOINTS.items() for key, fmt in spec.formats.items()
+}
+
+
+def _encoded(content_type: str, body: bytes) -> EncodedResponse:
+    """``EncodedResponse(content_type=..., body=...)``, its three slots set directly."""
+    obj = _NEW(EncodedResponse)
+    _SET_CONTENT_TYPE(obj, content_type)
+    _SET_BODY(obj, body)
+    _SET_STATUS(obj, _STATUS)
+    return obj
+
+
+_NEW = object.__new__
+_SET_CONTENT_TYPE = EncodedResponse.__dict__["content_type"].__set__  # a slot's member descriptor
+_SET_BODY = EncodedResponse.__dict__["body"].__set__
+_SET_STATUS = EncodedResponse.__dict__["status"].__set__
+_STATUS = attrs.fields(EncodedResponse).status.default
+assert {a.name for a in attrs.fields(EncodedResponse)} == {"content_type", "body", "status"}
+
+
+def _refuse_surrogates(spec: EndpointSpec, wire: dict[str, str]) -> None:
+    """Raise for the first value no UTF-8 body can carry (a lone surrogate)."""
     for name, value in wire.items():
         if not utf8_encodable(value):
             raise ResponseEncodeError(
                 f"{spec.name}: {name} is not encodable as UTF-8 (lone surrogate)", field=name, rule="utf-8"
             )
-    if fmt_key == "0":
-        names = fmt["lines"]["code_negative" if code < 0 else "code_non_negative"]
-        missing = [n for n in names if n not in wire]
-        if missing and validate:
-            raise ResponseEncodeError(
-                f"{spec.name}: the newline format needs {', '.join(missing)} with status {code}",
-                field=missing[0],
-                rule="required",
-            )
-        ending = spec.policy["format0_line_ending"]
-        text = ending.join(wire.get(n, "") for n in names)
-        if spec.policy["format0_trailing_newline"]:
-            text += ending
-        return EncodedResponse(content_type=f"{fmt['mime_type']}; charset=utf-8", body=text.encode("utf-8"))
-    return EncodedResponse(content_type=fmt["mime_type"], body=encode_form(list(wire.items())))
+
+
+_UNSTRUCTURERS = {cls: converter.get_unstructure_hook(cls) for cls in RESPONSE_CLASSES.values()}

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from itertools import permutations, repeat
+from operator import ge
 
 import attrs
 
@@ -159,6 +161,136 @@ def known_keys(spec: EndpointSpec, version: str | None) -> dict[str, FieldSpec]:
     return found
 
 
+_EVERYTHING = sys.maxsize
+
+
+@attrs.frozen
+class _Plan:
+    """What :func:`check_wire` and :func:`read_pairs` need for one endpoint, document version and
+    mode, worked out once: the shortcut that tells a request with no fault at a glance.
+
+    Every value is judged by exactly one of: membership of the finite set of values its rule
+    accepts (``None`` standing for absent), its length alone, or its checker.  A wire dict passing
+    the shortcut has no fault; one that does not goes through the full rules, which find it."""
+
+    names: frozenset[str]  # the variables' names as the tables spell them
+    required: frozenset[str]
+    unless: tuple[tuple[str, tuple[str, ...]], ...]  # (unless, fields): all of fields, or unless
+    when: tuple[tuple[str, str, str, bool], ...]  # (field, equals, required, strict)
+    exclusive: tuple[tuple[str, tuple[str, ...]], ...]  # (field, excludes)
+    finite_names: tuple[str, ...]
+    finite_sets: tuple[frozenset[str | None], ...]
+    limited_names: tuple[str, ...]
+    limits: tuple[int, ...]
+    checked: tuple[tuple[str, Check], ...]
+
+
+def _accepted(spec: EndpointSpec, f: FieldSpec, strict: bool) -> frozenset[str] | None:
+    """Every value *f*'s checker accepts, when that is a small finite set known from the table
+    (each candidate confirmed by the checker itself)."""
+    allowed = f.allowed or {}
+    kind = allowed.get("kind")
+    candidates: set[str]
+    if kind in ("enum", "integer_enum"):
+        if not strict and (allowed.get("lenient_case_insensitive") or allowed.get("lenient_any_positive_integer")):
+            return None
+        candidates = set(allowed["values"]) | (set() if strict else set(allowed.get("lenient_values", [])))
+    elif kind == "comma_list":
+        items = allowed["values"]
+        if not strict or len(items) > 5:
+            return None
+        candidates = {",".join(p) for r in range(1, len(items) + 1) for p in permutations(items, r)}
+    elif kind == "country":
+        if not strict and allowed.get("lenient_case_insensitive"):
+            return None
+        candidates = set(COUNTRIES)
+    else:
+        return None
+    check = _CHECKERS[(spec.name, f.name, strict)]
+    return frozenset(v for v in candidates if check(v) is None)
+
+
+def _make_plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
+    fields = spec.fields_in(version)
+    names = frozenset(f.name for f in fields)
+    required = {f.name for f in fields if f.presence == "required"}
+    unless, when, exclusive = [], [], []
+    for rule in spec.rules:
+        kind = rule["kind"]
+        if kind == "required_unless" and rule["unless"] in names:
+            unless.append((rule["unless"], tuple(rule["fields"])))
+        elif kind == "required_unless":
+            required |= set(rule["fields"])
+        elif kind == "required_when":
+            when.append((rule["when"]["field"], rule["when"]["equals"], rule["field"], strict))
+        elif kind == "exclusive":
+            exclusive.append((rule["field"], tuple(rule["excludes"])))
+        else:  # a kind this codec does not know: no shortcut
+            required |= {""}
+    finite: list[tuple[str, frozenset[str | None]]] = []
+    limited: list[tuple[str, int]] = []
+    checked: list[tuple[str, Check]] = []
+    for f in fields:
+        accepted = _accepted(spec, f, strict)
+        if accepted is not None:
+            finite.append((f.name, frozenset([None, *accepted])))
+        elif not (f.allowed or {}).get("kind") and f.type != "integer":
+            limited.append((f.name, _EVERYTHING if f.max_length is None else f.max_length))
+        else:
+            checked.append((f.name, _CHECKERS[(spec.name, f.name, strict)]))
+    return _Plan(
+        names=names,
+        required=frozenset(required),
+        unless=tuple(unless),
+        when=tuple(when),
+        exclusive=tuple(exclusive),
+        finite_names=tuple(n for n, _ in finite),
+        finite_sets=tuple(s for _, s in finite),
+        limited_names=tuple(n for n, _ in limited),
+        limits=tuple(n for _, n in limited),
+        checked=tuple(checked),
+    )
+
+
+_PLANS: dict[tuple[str, str | None, bool], _Plan] = {}
+
+
+def _plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
+    found = _PLANS.get((spec.name, version, strict))
+    if found is None:
+        found = _make_plan(spec, version, strict)
+        if len(_PLANS) < 256:
+            _PLANS[(spec.name, version, strict)] = found
+    return found
+
+
+def _no_fault(plan: _Plan, wire: dict[str, str]) -> bool:
+    """The shortcut: True only when *wire* breaks no rule (then :func:`check_wire` returns None
+    and changes nothing); False when the full rules must look."""
+    if not plan.required <= wire.keys():
+        return False
+    for unless, needed in plan.unless:
+        if unless not in wire and not all(map(wire.__contains__, needed)):
+            return False
+    for field, equals, needed_field, strict in plan.when:
+        value = wire.get(field)
+        if value is not None and needed_field not in wire:
+            if value == equals if strict else value.casefold() == equals.casefold():
+                return False
+    for field, excludes in plan.exclusive:
+        if field in wire and any(map(wire.__contains__, excludes)):
+            return False
+    if not all(map(frozenset.__contains__, plan.finite_sets, map(wire.get, plan.finite_names))):
+        return False
+    if not all(map(ge, plan.limits, map(len, map(wire.get, plan.limited_names, repeat(""))))):
+        return False
+    for name, check in plan.checked:
+        value = wire.get(name)
+        if value is not None and check(value) is not None:
+            return False
+    return True
+
+
 def read_pairs(
     spec: EndpointSpec, pairs: Sequence[tuple[str, str]], version: str | None
 ) -> tuple[dict[str, str], Fault | None]:
@@ -167,8 +299,14 @@ def read_pairs(
     Returns the wire dict (table name -> value; blank values dropped, note ``blank-value``) and the
     first name fault: -2 for a name it does not recognise (named as sent), -4 for a repeat.
     """
+    wire = dict(pairs)
+    if len(wire) == len(pairs) and wire.keys() <= _plan(spec, version, True).names:
+        # the usual case: each name once, spelled as the tables spell it
+        if spec.policy["blank_value_is_absent"] and "" in wire.values():
+            wire = {name: value for name, value in wire.items() if value != ""}
+        return wire, None
     known = known_keys(spec, version)
-    wire: dict[str, str] = {}
+    wire = {}
     unrecognised: Fault | None = None
     repeated: Fault | None = None
     seen: set[str] = set()
@@ -197,6 +335,8 @@ def read_pairs(
 def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
     """The first fault of *wire* by precedence, or None.  Lenient mode may drop variables from
     *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
+    if _no_fault(_plan(spec, version, strict), wire):
+        return None
     known = known_keys(spec, version)
     fields = spec.fields_in(version) if version else spec.fields
     names = {f.name for f in known.values()}
