@@ -86,8 +86,12 @@ def _read_newline(r: _Reader, fmt: dict[str, Any], body: bytes) -> dict[str, str
     except UnicodeDecodeError as exc:
         raise r.fail(f"body is not UTF-8 (byte {exc.start})", None, "utf-8") from None
     if "\r" in text:
-        r.note("format0-line-ending", "CR in line endings")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:  # a bare CR: neither reading of the note (LF, or CRLF) allows it
+            r.note("responses.formats.0.lines", "a line ends with a bare CR (lines end with LF, or CRLF)")
+            text = text.replace("\r", "\n")
+        else:
+            r.note("format0-line-ending", "CR in line endings")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -39,9 +39,11 @@ class Finding:
 class Expectation:
     """What a check expects of an answer.
 
-    ``codes`` pass outright; codes in the ``note``'s ``accept.codes`` are reported as notes;
-    ``argument`` / ``country`` is what a -2/-3/-4 or -7 message must name; ``action`` makes the
-    status checked against the statuses that action may return.
+    ``codes`` pass outright; codes in the ``note``'s ``accept.codes`` are reported as notes, and so
+    are the codes in ``also`` (what the note allows for this request in particular, e.g. the codes
+    of the other faults a request carries under note ``error-precedence``); ``argument`` /
+    ``country`` is what a -2/-3/-4 or -7 message must name; ``action`` makes the status checked
+    against the statuses that action may return.
     """
 
     codes: frozenset[int]
@@ -51,6 +53,7 @@ class Expectation:
     note: str | None = None
     action: str | None = None
     statuses: frozenset[int] | None = None
+    also: frozenset[int] = frozenset()
 
 
 @attrs.frozen
@@ -129,7 +132,7 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
         else:
             findings.append(Finding("failure", f"{spec.name}.{d.note}", d.message))
     code = response.error_code
-    accepted = _accepts(spec, expect.note)
+    accepted = _accepts(spec, expect.note) | expect.also
     if code not in expect.codes:
         if code in accepted:
             findings.append(

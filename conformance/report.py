@@ -18,10 +18,12 @@ from .runner import CheckResult, RunReport, result_dict
 __all__ = ["curl_line", "exchange_dict", "format_failure", "print_summary", "write_json", "write_junit"]
 
 
-def _text(data: bytes | None, limit: int = 2000) -> str:
+def _text(data: bytes | None, secrets: list[str], limit: int = 2000) -> str:
+    """*data* as text, secrets redacted *before* it is cut to *limit* (a secret the cut split
+    would no longer match, and its first part would be shown)."""
     if data is None:
         return ""
-    text = data.decode("utf-8", "backslashreplace")
+    text = redact(data.decode("utf-8", "backslashreplace"), secrets)
     return text if len(text) <= limit else text[:limit] + f"... ({len(data)} bytes)"
 
 
@@ -33,7 +35,7 @@ def curl_line(exchange: Exchange, secrets: list[str]) -> str:
             "-H",
             "Content-Type: application/x-www-form-urlencoded",
             "--data-binary",
-            redact(_text(exchange.request_body, 100_000), secrets),
+            _text(exchange.request_body, secrets, 100_000),
         ]
     parts.append(exchange.url)
     return " ".join(shlex.quote(p) for p in parts)
@@ -44,13 +46,13 @@ def exchange_dict(exchange: Exchange, secrets: list[str]) -> dict[str, Any]:
         "request": {
             "method": exchange.method,
             "url": exchange.url,
-            "body": redact(_text(exchange.request_body), secrets),
+            "body": _text(exchange.request_body, secrets),
             "curl": curl_line(exchange, secrets),
         },
         "response": {
             "status": exchange.status,
             "content_type": exchange.content_type,
-            "body": redact(_text(exchange.body), secrets),
+            "body": _text(exchange.body, secrets),
             "error": exchange.error,
         },
     }
@@ -126,12 +128,12 @@ def format_failure(r: CheckResult, secrets: list[str]) -> str:
     if ex is not None:
         lines.append(f"  request:  {ex.method} {ex.url}")
         if ex.method.upper() != "GET":
-            lines.append(f"            {redact(_text(ex.request_body, 600), secrets)}")
+            lines.append(f"            {_text(ex.request_body, secrets, 600)}")
         if ex.error:
             lines.append(f"  response: (none) {ex.error}")
         else:
             lines.append(f"  response: HTTP {ex.status} {ex.content_type}")
-            for line in _text(ex.body, 600).splitlines() or [""]:
+            for line in _text(ex.body, secrets, 600).splitlines() or [""]:
                 lines.append(f"            {line}")
         lines.append(f"  replay:   {curl_line(ex, secrets)}")
     return redact("\n".join(lines), secrets)

@@ -103,7 +103,8 @@ def probe_target(ctx: RunContext) -> None:
     if exchange.error is not None:
         raise TargetUnreachable(f"{ctx.target.base_url}: {exchange.error}")
     verdict = ctx.check(exchange, Expectation(codes=frozenset({-17}), row="AutoApplyIdA.codes.-17"))
-    if verdict.response is None and exchange.status not in (200,):
+    # 405: the URL exists and refuses GET, which is for the method check to judge, not a reason not to run
+    if verdict.response is None and exchange.status not in (200, 405):
         raise TargetUnreachable(
             f"{ctx.target.base_url}: HTTP {exchange.status} for {exchange.url}; is this the API's base URL (ending /products/)?"
         )

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -115,30 +115,32 @@ class ServerGroup:
         plain_port: int | None = None,
         strict: bool = True,
         log_level: str = "warning",
+        app_wrapper: Callable[[Any], Any] | None = None,
         **app_options: Any,
     ) -> None:
         self.store = store
+        wrap = app_wrapper if app_wrapper is not None else (lambda app: app)
         self.ca_file = str(tls.ca_file) if tls is not None else None
         self.app: ReferenceApp = make_app(store, require_https=tls is not None, strict=strict, **app_options)
         limit = self.app.max_concurrency * _OUTER_LIMIT_FACTOR
         self._servers: list[tuple[uvicorn.Server, socket.socket]] = []
         try:
             main = _bind(host, port)
-            self._servers.append((self._server(self.app, tls, limit, log_level), main))
+            self._servers.append((self._server(wrap(self.app), tls, limit, log_level), main))
             self.base_url = _url("https" if tls is not None else "http", host, main.getsockname()[1])
             self.plain_url: str | None = None
             if plain_port is not None:
                 # every request here earns -1: an app that requires HTTPS, on a plain socket
                 plain_app = self.app if tls is not None else make_app(store, strict=strict, **app_options)
                 plain = _bind(host, plain_port)
-                self._servers.append((self._server(plain_app, None, limit, log_level), plain))
+                self._servers.append((self._server(wrap(plain_app), None, limit, log_level), plain))
                 self.plain_url = _url("http", host, plain.getsockname()[1])
         except BaseException:
             self.close_sockets()
             raise
 
     @staticmethod
-    def _server(app: ReferenceApp, tls: TlsFiles | None, limit: int, log_level: str) -> uvicorn.Server:
+    def _server(app: Any, tls: TlsFiles | None, limit: int, log_level: str) -> uvicorn.Server:
         config = uvicorn.Config(
             app,
             http="h11",
@@ -227,6 +229,7 @@ def running_server(
     sasp_sessions: Iterable[tuple[str, str]] = (),
     log_level: str = "warning",
     pbkdf2_iterations: int = DEFAULT_PBKDF2_ITERATIONS,
+    app_wrapper: Callable[[Any], Any] | None = None,
     **app_options: Any,
 ) -> Iterator[RunningServer]:
     """Start the reference server in a background thread; yield a :class:`RunningServer`; stop it.
@@ -237,6 +240,8 @@ def running_server(
     none.  *accounts* ``(name, password)`` and *sasp_sessions* ``(id, name)`` are created first
     (see :func:`seed_store`).  *app_options* go to :func:`conformance.app.make_app`
     (``max_body``, ``body_timeout``, ``max_concurrency``, ``queue_timeout``, ``prices``).
+    *app_wrapper* is called with each app served (the main one, and the plain port's) and what it
+    returns is served instead: an ASGI middleware, e.g. the deliberately broken servers of the tests.
     Raises RuntimeError if the server does not start.
     """
     with contextlib.ExitStack() as stack:
@@ -246,22 +251,13 @@ def running_server(
         if data_dir is None:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="comodo-conformance-"))
         extra = 0 if plain_port is True else (None if plain_port is False else plain_port)
+        options: dict[str, Any] = {"host": host, "port": port, "plain_port": extra, "strict": strict}
+        options.update(log_level=log_level, app_wrapper=app_wrapper, **app_options)
         if tls:
             with server_tls(data_dir) as files:
-                group = ServerGroup(
-                    store,
-                    host=host,
-                    port=port,
-                    tls=files,
-                    plain_port=extra,
-                    strict=strict,
-                    log_level=log_level,
-                    **app_options,
-                )
+                group = ServerGroup(store, tls=files, **options)
         else:
-            group = ServerGroup(
-                store, host=host, port=port, plain_port=extra, strict=strict, log_level=log_level, **app_options
-            )
+            group = ServerGroup(store, **options)
         stack.callback(group.close_sockets)
         failure: list[BaseException] = []
 
