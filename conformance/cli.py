@@ -305,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("conformance: interrupted", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `python -m conformance checks | head`: the reader left; not an error
+        # point stdout at devnull so the interpreter's final flush does not complain again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except codec.CodecError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2

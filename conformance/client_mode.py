@@ -161,8 +161,12 @@ def _sent_secrets(body: bytes) -> list[str]:
     return [v for v in values if len(v) >= _MIN_SEEN_SECRET]
 
 
-def _text(data: bytes, limit: int = 2000) -> str:
+def _text(data: bytes, limit: int = 2000, secrets: list[str] | None = None) -> str:
+    """*data* as text cut to *limit*; with *secrets*, scrubbed *before* the cut (a secret the
+    cut split would no longer match, and its first part would be shown)."""
     text = data.decode("utf-8", "backslashreplace")
+    if secrets is not None:
+        text = scrub(text, secrets)
     return text if len(text) <= limit else text[:limit] + f"... ({len(data)} bytes)"
 
 
@@ -702,15 +706,15 @@ def request_case(r: Received, vendor: Vendor, secrets: list[str]) -> Case:
             "method": r.method,
             "scheme": r.scheme,
             "url": url,
-            "query": scrub(_text(r.query), secrets),
+            "query": _text(r.query, secrets=secrets),
             "content_type": r.content_type,
-            "body": scrub(_text(r.body), secrets),
+            "body": _text(r.body, secrets=secrets),
             "replay": replay,
         },
         "response": {
             "status": r.status,
             "content_type": r.response_content_type,
-            "body": scrub(_text(r.response_body), secrets),
+            "body": _text(r.response_body, secrets=secrets),
             "answered": r.answered,
         },
     }
@@ -724,7 +728,7 @@ def request_case(r: Received, vendor: Vendor, secrets: list[str]) -> Case:
     lines.append(f"  sent:     Content-Type {r.content_type or '(none)'}")
     for text in (r.query, r.body):
         if text:
-            lines.append(f"            {_text(text, 600)}")
+            lines.append(f"            {_text(text, 600, secrets)}")
     lines.append(f"  replay:   {replay}")
     block = scrub("\n".join(lines), secrets)
     return Case(f"request {r.index}: {r.method} {r.path}", r.endpoint or "unknown path", r.findings, details, block)
