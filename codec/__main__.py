@@ -45,7 +45,7 @@ def _out(obj: Any) -> None:
 def _json_in(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError, over-long ints, deep nesting
         raise CodecError(f"input is not a JSON object: {exc}", rule="json") from None
     if not isinstance(data, dict):
         raise CodecError("input is not a JSON object", rule="json")

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import (
     DEFAULT_BODY_TIMEOUT,
@@ -63,6 +65,43 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class _H11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request head.
+
+    uvicorn closes a keep-alive connection that stays silent ``timeout_keep_alive`` seconds after
+    an answer, but waits for ever on one that never sends a request or sends only part of its
+    head (a slow-loris client), and each such connection holds one of ``limit_concurrency``'s
+    slots.  Here the whole head must arrive within ``timeout_keep_alive`` seconds of the
+    connection opening or of the previous answer, or the connection is closed (the body then
+    has the app's ``body_timeout``)."""
+
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_head()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+        super().connection_lost(exc)
+
+    def _await_head(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+        self._head_deadline = self.loop.call_later(self.timeout_keep_alive, self._head_late)
+
+    def _head_late(self) -> None:
+        self._head_deadline = None
+        if self.conn.their_state is h11.IDLE:  # no complete request head yet
+            self.timeout_keep_alive_handler()  # closes the connection, as for a silent keep-alive one
 
 
 def _url(scheme: str, host: str, port: int) -> str:
@@ -143,7 +182,7 @@ class ServerGroup:
     def _server(app: Any, tls: TlsFiles | None, limit: int, log_level: str) -> uvicorn.Server:
         config = uvicorn.Config(
             app,
-            http="h11",
+            http=_H11Protocol,  # h11, with a deadline for request heads
             ws="none",
             lifespan="off",  # the app needs no start-up or shut-down work
             interface="asgi3",
