@@ -142,9 +142,13 @@ def structure_trusted(wire: dict[str, str], cls: type[Any]) -> Any:
     return _TRUSTED[cls](wire)
 
 
-def trusted_builder(cls: type[Any]) -> Callable[[dict[str, str]], Any]:
-    """``functools.partial(structure_trusted, cls=cls)``, without the extra call."""
-    return _TRUSTED[cls]
+def trusted_builder(cls: type[Any], present: frozenset[str] | None = None) -> Callable[[dict[str, str]], Any]:
+    """``functools.partial(structure_trusted, cls=cls)``, without the extra call; with *present*,
+    one for wire dicts holding exactly those names (no look-up of the absent ones)."""
+    return _TRUSTED[cls] if present is None else _trusted_plan(cls, _WIRED[cls], present)
+
+
+_WIRED: dict[type[Any], dict[str, tuple[str, Callable[[Any, Any], Any]]]] = {}
 
 
 def _make() -> cattrs.Converter:
@@ -159,7 +163,8 @@ def _make() -> cattrs.Converter:
             st[f.attribute] = override(rename=f.name, struct_hook=in_hook)
         conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
-        _TRUSTED[cls] = _trusted_plan(cls, {f.attribute: (f.name, _HOOKS[python_kind(f)][1]) for f in spec.fields})
+        _WIRED[cls] = {f.attribute: (f.name, _HOOKS[python_kind(f)][1]) for f in spec.fields}
+        _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
     for name, cls in RESPONSE_CLASSES.items():
         spec = ENDPOINTS[name]
         st = {"deviations": override(omit=True)}
@@ -170,12 +175,13 @@ def _make() -> cattrs.Converter:
             st[p.attribute] = override(rename=p.name, struct_hook=in_hook)
         conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
-        _TRUSTED[cls] = _trusted_plan(cls, {p.attribute: (p.name, _PARAM_HOOKS[p.type][1]) for p in spec.params})
+        _WIRED[cls] = {p.attribute: (p.name, _PARAM_HOOKS[p.type][1]) for p in spec.params}
+        _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
     return conv
 
 
 def _trusted_plan(
-    cls: type[Any], wired: dict[str, tuple[str, Callable[[Any, Any], Any]]]
+    cls: type[Any], wired: dict[str, tuple[str, Callable[[Any, Any], Any]]], present: frozenset[str] | None = None
 ) -> Callable[[dict[str, str]], Any]:
     """A function building *cls* from a validated wire dict: one line per attribute, generated
     (as attrs and cattrs generate theirs), setting each slot from the dict or to its default.
@@ -193,8 +199,11 @@ def _trusted_plan(
         else:
             names["_set"] = object.__setattr__
             target = f"_set(obj, {a.name!r}, "
-        if not name:
+        if not name or (present is not None and name not in present):
             lines.append(f"    {target}default{i})")
+        elif present is not None:
+            names[f"read{i}"] = _TRUSTED_READERS[hook]
+            lines.append(f"    {target}wire[{name!r}])" if hook is _str_in else f"    {target}read{i}(wire[{name!r}]))")
         elif hook is _str_in and default is None:  # text: the wire's str itself, None when absent
             lines.append(f"    {target}get({name!r}))")
         else:

@@ -270,6 +270,7 @@ def _message_note(spec: EndpointSpec, code: int, message: str) -> str:
 @attrs.frozen
 class _Shape:
     pattern: re.Pattern[str]
+    build: Callable[[dict[str, str]], Any]  # the response from exactly these values
     codes: frozenset[int]  # the table codes whose answer has exactly these values
     texts: tuple[str, ...]  # urlencoded: the text values to percent-decode
     message: bool  # errorMessage is here: it must match its code's template
@@ -277,11 +278,14 @@ class _Shape:
 
 @attrs.frozen
 class _Shortcut:
-    build: Callable[[dict[str, str]], Any]
     mime: str
     newline: bool
     shapes: tuple[_Shape, ...]
     codes: dict[int, CodeSpec]
+    # every shape starts with errorCode: the shapes by the first character of the code, found at
+    # this offset of the body (-1: try every shape)
+    offset: int
+    by_code: dict[str, tuple[_Shape, ...]]
 
 
 def _alternatives(values: Any) -> str:
@@ -329,6 +333,7 @@ def _make_shape(
         pattern = "&".join(f"{re.escape(n)}={v}" for n, v in zip(names, values, strict=True))
     return _Shape(
         pattern=re.compile(pattern),
+        build=trusted_builder(RESPONSE_CLASSES[spec.name], frozenset(names)),
         codes=codes,
         texts=() if newline else tuple(n for n in names if params[n].type == "string"),
         message="errorMessage" in names,
@@ -356,12 +361,18 @@ def _make_shortcut(spec: EndpointSpec, fmt_key: str | None) -> _Shortcut:
             "amount" not in types or (amount.startswith("^") and amount.endswith("$"))
         ):
             shapes.append(_make_shape(spec, fmt_key, names, frozenset(codes), bool(lines)))
+    by_code: dict[str, tuple[_Shape, ...]] = {}
+    for shape in shapes:
+        for first in sorted({str(code)[0] for code in shape.codes}):
+            by_code[first] = (*by_code.get(first, ()), shape)
+    first_names = {names[0] for names in by_names}
     return _Shortcut(
-        build=trusted_builder(RESPONSE_CLASSES[spec.name]),
         mime=fmt["mime_type"],
         newline=bool(lines),
         shapes=tuple(shapes),
         codes=spec.codes,
+        offset=-1 if first_names != {"errorCode"} else (0 if lines else len("errorCode=")),
+        by_code=by_code,
     )
 
 
@@ -372,7 +383,8 @@ def _decode_shortcut(s: _Shortcut, body: bytes) -> Response | None:
         text = body.decode("utf-8" if s.newline else "ascii")
     except UnicodeDecodeError:
         return None
-    for shape in s.shapes:  # a body that is not a shape fails at its first differing character
+    shapes = s.shapes if s.offset < 0 else s.by_code.get(text[s.offset : s.offset + 1], ())
+    for shape in shapes:  # a body that is not a shape fails at its first differing character
         match = shape.pattern.fullmatch(text)
         if match is not None:
             break
@@ -389,7 +401,7 @@ def _decode_shortcut(s: _Shortcut, body: bytes) -> Response | None:
         entry = s.codes[code]
         if code != 0 and not entry.free_text and entry.pattern.match(values["errorMessage"]) is None:
             return None
-    return s.build(values)
+    return shape.build(values)
 
 
 _SHORTCUTS = {(name, key): _make_shortcut(spec, key) for name, spec in ENDPOINTS.items() for key in spec.formats}
@@ -511,12 +523,19 @@ def encode_response(
         except UnicodeEncodeError:
             _refuse_surrogates(spec, wire)
             raise
+    names = lines[code >= 0]
+    if wire.keys() == _LINE_SETS[names]:  # the usual case: the values are the lines, each written once
+        text = ending.join([wire[n] for n in names])
+        try:
+            return _encoded(content_type, (text + ending if trailing else text).encode("utf-8"))
+        except UnicodeEncodeError:
+            _refuse_surrogates(spec, wire)
+            raise
     try:
         "".join(wire.values()).encode("utf-8")  # every value, written or not, must be encodable
     except UnicodeEncodeError:
         _refuse_surrogates(spec, wire)
         raise
-    names = lines[code >= 0]
     if validate and not all(map(wire.__contains__, names)):
         missing = [n for n in names if n not in wire]
         raise ResponseEncodeError(
@@ -544,6 +563,13 @@ def _encoding(spec: EndpointSpec, fmt: dict[str, Any]) -> tuple[str, tuple[tuple
     )
 
 
+_LINE_SETS = {
+    names: frozenset(names)
+    for spec in ENDPOINTS.values()
+    for fmt in spec.formats.values()
+    if fmt.get("lines")
+    for names in (tuple(fmt["lines"]["code_negative"]), tuple(fmt["lines"]["code_non_negative"]))
+}
 _ENCODINGS = {
     (name, key): _encoding(spec, fmt) for name, spec in ENDPOINTS.items() for key, fmt in spec.formats.items()
 }
