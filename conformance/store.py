@@ -9,7 +9,10 @@ committed when the method (or the outermost :meth:`Store.transaction` block) ret
 Passwords are stored as salted PBKDF2-HMAC-SHA256 (a random salt per account, the iteration count
 kept beside the hash).  Successful verifications are remembered in memory under a keyed digest of
 (name, stored hash, password), so a repeated login costs one HMAC instead of a PBKDF2 run, and a
-changed password invalidates the entry by itself.  Failures are never remembered.
+changed password invalidates the entry by itself.  Failures are remembered the same way, in their
+own bounded cache, so the app can verify a password on a pool thread first
+(:meth:`Store.verify_login_async`) and the store's single worker thread never runs PBKDF2 for a
+password it has already judged -- a stream of wrong passwords cannot stall everyone's orders.
 
 The schema is versioned with ``PRAGMA user_version`` and created on first open.
 """
@@ -219,6 +222,7 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self._verified: OrderedDict[bytes, None] = OrderedDict()
+        self._refused: OrderedDict[bytes, None] = OrderedDict()
         self._cache_key = secrets.token_bytes(32)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
@@ -407,14 +411,22 @@ class Store:
             if key in self._verified:
                 self._verified.move_to_end(key)
                 return self._account(row)
+            if key in self._refused:
+                self._refused.move_to_end(key)
+                return None
         computed = _hash(password, bytes.fromhex(row["password_salt"]), row["password_iterations"])
-        if not hmac.compare_digest(computed, bytes.fromhex(row["password_hash"])):
-            return None
+        good = hmac.compare_digest(computed, bytes.fromhex(row["password_hash"]))
+        cache = self._verified if good else self._refused
         with self._lock:
-            self._verified[key] = None
-            while len(self._verified) > _CACHE_SIZE:
-                self._verified.popitem(last=False)
-        return self._account(row)
+            cache[key] = None
+            while len(cache) > _CACHE_SIZE:
+                cache.popitem(last=False)
+        return self._account(row) if good else None
+
+    async def verify_login_async(self, name: str, password: str) -> None:
+        """Judge *password* on a pool thread (PBKDF2 releases the GIL), leaving the verdict in the
+        caches, so the later :meth:`verify_login` on the worker thread costs one HMAC."""
+        await asyncio.to_thread(self.verify_login, name, password)
 
     # ------------------------------------------------------------------ SASP sessions
 

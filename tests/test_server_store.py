@@ -149,13 +149,14 @@ def test_passwords_are_salted_pbkdf2_never_plain(store: Store) -> None:
     assert store.verify_login("nobody", "same-password") is None
 
 
-def test_successful_logins_are_cached_failures_are_not(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_login_verdicts_are_cached_both_ways(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A password is run through PBKDF2 once per (account, stored hash, password), right or wrong."""
     store.add_account("alice", "pw")
-    calls: list[int] = []
+    calls: list[str] = []
     real = store_module._hash
 
     def counting(password: str, salt: bytes, iterations: int) -> bytes:
-        calls.append(iterations)
+        calls.append(threading.current_thread().name)
         return real(password, salt, iterations)
 
     monkeypatch.setattr(store_module, "_hash", counting)
@@ -164,11 +165,39 @@ def test_successful_logins_are_cached_failures_are_not(store: Store, monkeypatch
     assert len(calls) == 1
     for _ in range(3):
         assert store.verify_login("alice", "wrong") is None
-    assert len(calls) == 4
-    # a changed password is a changed stored hash: the cached success no longer applies
-    store.add_account("alice", "pw2", replace=True)
+    assert len(calls) == 2
+    assert store.verify_login("alice", "wrong-too") is None
+    assert len(calls) == 3
+    # a changed password is a changed stored hash: neither cached verdict applies any more
+    store.add_account("alice", "wrong", replace=True)
     assert store.verify_login("alice", "pw") is None
-    assert store.verify_login("alice", "pw2") is not None
+    assert store.verify_login("alice", "wrong") is not None
+
+
+def test_async_verification_runs_pbkdf2_off_the_store_thread(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app does before queueing at the store: the worker thread then only hits the cache."""
+    store.add_account("alice", "pw")
+    threads: list[str] = []
+    real = store_module._hash
+
+    def recording(password: str, salt: bytes, iterations: int) -> bytes:
+        threads.append(threading.current_thread().name)
+        return real(password, salt, iterations)
+
+    monkeypatch.setattr(store_module, "_hash", recording)
+
+    async def scenario() -> tuple[object, object]:
+        await store.verify_login_async("alice", "pw")
+        await store.verify_login_async("alice", "bad")
+        return (
+            await store.run(store.verify_login, "alice", "pw"),
+            await store.run(store.verify_login, "alice", "bad"),
+        )
+
+    good, bad = asyncio.run(scenario())
+    assert good is not None and bad is None
+    assert len(threads) == 2
+    assert not any(name.startswith("store") for name in threads)
 
 
 # ------------------------------------------------------------------ SASP sessions
