@@ -1,0 +1,102 @@
+"""Run one server for the load benchmark in its own process (so that the load generator and the
+server do not share a GIL): ``python bench_serve.py reference|static DATA_DIR [DB]``.
+
+* ``reference`` -- the reference server as ``python -m conformance serve`` runs it (HTTPS with
+  the data folder's test CA, the SQLite store in *DB*, the default PBKDF2 cost), with the
+  benchmark's account;
+* ``static`` -- its floor: the same uvicorn configuration (``ServerGroup``'s: h11, the same TLS
+  certificate chain, connection limit, keep-alive, TCP_NODELAY socket) serving an ASGI app that
+  reads the body and answers one fixed body: the reference server's answer to the rejected
+  request of the benchmark.
+
+Prints one JSON line (``url``, ``ca``) once listening; stops when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ACCOUNT = ("reseller-4711", "c0rrect horse&battery=staple!")  # bench_data's requests log in as this
+CREDIT = Decimal("1000000000.00")
+
+
+def static_answer() -> tuple[bytes, bytes]:
+    """The reference server's answer to :func:`rejected_request` (content type, body)."""
+    from bench_load import REJECTED_ARGUMENT, REJECTED_CODE, REJECTED_FORMAT
+
+    import codec
+
+    answer = codec.encode_response(
+        codec.error_response(codec.AUTO_APPLY_IDA, REJECTED_CODE, REJECTED_ARGUMENT), response_format=REJECTED_FORMAT
+    )
+    return answer.content_type.encode("latin-1"), answer.body
+
+
+def _wait_for_eof(stop: Any) -> None:
+    sys.stdin.read()
+    stop()
+
+
+def serve_reference(data_dir: Path, db: Path) -> None:
+    from conformance.serve import running_server
+    from conformance.store import Store
+
+    with Store(db) as store:
+        store.add_account(*ACCOUNT, credit=CREDIT, replace=True)
+        with running_server(store=store, data_dir=data_dir, tls=True) as server:
+            print(json.dumps({"url": server.base_url, "ca": server.ca_file}), flush=True)
+            sys.stdin.read()
+
+
+def serve_static(data_dir: Path) -> None:
+    from conformance.app import DEFAULT_MAX_CONCURRENCY
+    from conformance.serve import _OUTER_LIMIT_FACTOR, ServerGroup, _bind, _url
+    from conformance.tls import server_tls
+
+    content_type, body = static_answer()
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while True:  # read the body, as the reference app does
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            if not message.get("more_body", False):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    with server_tls(data_dir) as files:  # the reference server's chain, from the same test CA
+        server = ServerGroup._server(app, files, DEFAULT_MAX_CONCURRENCY * _OUTER_LIMIT_FACTOR, "warning")
+        ca = str(files.ca_file)
+    sock = _bind("127.0.0.1", 0)
+
+    async def main() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            await asyncio.sleep(0.01)
+        print(json.dumps({"url": _url("https", "127.0.0.1", sock.getsockname()[1]), "ca": ca}), flush=True)
+        await task
+
+    def stop() -> None:
+        server.should_exit = True
+
+    threading.Thread(target=_wait_for_eof, args=(stop,), daemon=True).start()
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    kind, folder = sys.argv[1], Path(sys.argv[2])
+    if kind == "reference":
+        serve_reference(folder, Path(sys.argv[3]))
+    else:
+        serve_static(folder)

@@ -1,0 +1,119 @@
+"""Conformance throughput: checks per second against the reference server in-process (its ASGI
+app behind an httpx transport, no sockets), and the full default run of both endpoints over
+loopback HTTPS as a user types it (``python -m conformance server --seed 1``), target under 20 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+from bench_results import record_line
+
+from conformance.app import make_app
+from conformance.context import RunContext, Target
+from conformance.runner import run_checks, select_checks
+from conformance.serve import seed_store
+from conformance.store import Store
+
+ROUNDS = int(os.environ.get("COMODO_BENCH_ROUNDS", "3"))
+SECTION = f"conformance, default catalog of both endpoints, seed 1 (medians of {ROUNDS} rounds)"
+
+
+class InProcess(httpx.BaseTransport):
+    """A sync httpx transport over ``httpx.ASGITransport``: RunContext's client talks to the app
+    in this process, on an event loop of its own."""
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        content = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._loop.run_until_complete(self._exchange(request))
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def _in_process_run() -> tuple[int, int, int, float]:
+    """One run of the default catalog in-process: (checks, failed, requests, seconds)."""
+    name, password, sasp = "conformance", secrets.token_urlsafe(18), secrets.token_hex(8)
+    with Store(":memory:") as store:  # the default PBKDF2 cost, as the embedded server has it
+        seed_store(store, [(name, password)], [(sasp, name)])
+        target = Target(
+            base_url="https://testserver/products/",
+            plain_url="http://testserver/products/",  # the same app, seen over plain HTTP: -1
+            login_name=name,
+            login_password=password,
+            sasp_session_id=sasp,
+            verify=False,
+            check_auth=True,
+        )
+        client = httpx.Client(transport=InProcess(make_app(store)), follow_redirects=False)
+        ctx = RunContext(target, seed=1, client=client)
+        try:
+            report = run_checks(ctx, select_checks())
+        finally:
+            ctx.close()
+    return len(report.results), len(report.failed), report.requests, report.duration
+
+
+def test_checks_per_second_in_process(benchmark: Any) -> None:
+    runs: list[tuple[int, int, int, float]] = []
+    benchmark.group = "conformance"
+    benchmark.pedantic(lambda: runs.append(_in_process_run()), rounds=ROUNDS, iterations=1)
+    checks, requests = runs[0][0], runs[0][2]
+    seconds = statistics.median(r[3] for r in runs)
+    benchmark.extra_info.update(checks=checks, requests=requests, checks_per_second=checks / seconds)
+    record_line(
+        SECTION,
+        f"in-process app (httpx ASGI transport): {checks} checks, {requests} requests in {seconds:.2f} s = "
+        f"{checks / seconds:.1f} checks/s, {requests / seconds:.0f} requests/s; failed {sum(r[1] for r in runs)}",
+    )
+    assert all(r[1] == 0 for r in runs)
+
+
+_DONE = re.compile(r"(\d+) checks, (\d+) requests in ([0-9.]+) s")
+
+
+def test_full_default_run_over_loopback(benchmark: Any) -> None:
+    runs: list[tuple[float, float, int, int]] = []
+
+    def one_run() -> None:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", "server", "--seed", "1", "--quiet"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        found = _DONE.search(done.stdout)
+        assert done.returncode == 0 and found, done.stdout + done.stderr
+        runs.append((wall, float(found[3]), int(found[1]), int(found[2])))
+
+    benchmark.group = "conformance"
+    benchmark.pedantic(one_run, rounds=ROUNDS, iterations=1)
+    wall, checks_time = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    checks, requests = runs[0][2], runs[0][3]
+    benchmark.extra_info.update(wall_seconds=wall, checks_seconds=checks_time)
+    record_line(
+        SECTION,
+        f"`python -m conformance server --seed 1` over loopback HTTPS: {wall:.1f} s wall for the command "
+        f"({checks} checks, {requests} requests in {checks_time:.1f} s = {checks / checks_time:.1f} checks/s, "
+        f"the rest is start-up); target under 20 s",
+    )
+    assert wall < 20.0
