@@ -510,6 +510,13 @@ def encode_response(
         raise ResponseEncodeError(
             f"{spec.name}: error code {code} is not in the table", code=code, field="errorCode", rule="codes"
         )
+    if validate:  # an amount or number the decoders would refuse is never written (NaN, 1E+5, -1)
+        for name, (pattern, what, rule) in _VALUE_PATTERNS[spec.name].items():
+            value = wire.get(name)
+            if value is not None and not pattern.match(value):
+                raise ResponseEncodeError(
+                    f"{spec.name}: {name} {value[:40]!r} is not {what}", code=code, field=name, rule=rule
+                )
     fmt_key = None if None in spec.formats else str(0 if response_format is None else response_format)
     plan = _ENCODINGS.get((spec.name, fmt_key))
     if plan is None:

@@ -458,3 +458,17 @@ def test_mypy_strict_on_the_codec(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "1E+400", "-1", "-0"])
+def test_encode_response_never_writes_an_amount_its_decoder_refuses(amount: str) -> None:
+    """policy.amount_pattern holds both ways: a server using the codec cannot answer totalCost=NaN."""
+    from decimal import Decimal
+
+    response = codec.AutoApplyIdAResponse(
+        error_code=0, order_number=1, total_cost=Decimal(amount), expected_delivery_time=1
+    )
+    for fmt in (0, 1):
+        with pytest.raises(codec.ResponseEncodeError) as info:
+            codec.encode_response(response, response_format=fmt)
+        assert (info.value.field, info.value.rule) == ("totalCost", "amount")
