@@ -45,7 +45,8 @@ def _out(obj: Any) -> None:
 def _json_in(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError, over-long ints, deep nesting
+    # JSONDecodeError, over-long ints, deep nesting, a number beyond Decimal's exponent limits
+    except (UnicodeDecodeError, ValueError, RecursionError, ArithmeticError) as exc:
         raise CodecError(f"input is not a JSON object: {exc}", rule="json") from None
     if not isinstance(data, dict):
         raise CodecError("input is not a JSON object", rule="json")

@@ -109,6 +109,9 @@ def _url(scheme: str, host: str, port: int) -> str:
     return f"{scheme}://{shown}:{port}/products/"
 
 
+_BACKLOG = 2048  # uvicorn's default
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
@@ -117,6 +120,9 @@ def _bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        # listen now, not when uvicorn starts: the base URL is printed (and a test may connect)
+        # before the servers are up, and a bound socket that is not listening refuses connections
+        sock.listen(_BACKLOG)
     except BaseException:
         sock.close()
         raise

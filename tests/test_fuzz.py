@@ -110,11 +110,18 @@ def test_the_reference_form_decoder_reads_the_docstring(body: bytes, expected: o
         (["encode-request", "AutoApplyIdA"], b'{"days": ' + b"9" * 4400 + b"}"),
         (["encode-response", "AutoApplyIdA"], b'{"errorCode": ' + b"9" * 4400 + b"}"),
         (["encode-request", "UpdateUserEvClickThrough"], b"[" * 100_000),
+        (["encode-response", "AutoApplyIdA"], b'{"errorCode": 1e999999999999999999999}'),
     ],
-    ids=["integer past int()'s digit limit", "the same in a response", "nesting past the recursion limit"],
+    ids=[
+        "integer past int()'s digit limit",
+        "the same in a response",
+        "nesting past the recursion limit",
+        "a number past Decimal's exponent limit",
+    ],
 )
 def test_cli_json_that_once_escaped_as_a_traceback_exits_1_with_a_json_error(command: list[str], stdin: bytes) -> None:
-    """Found by the cli target: json.loads raised ValueError / RecursionError past the codec."""
+    """Found by the cli target: json.loads raised ValueError / RecursionError /
+    decimal.InvalidOperation past the codec."""
     done = subprocess.run(
         [sys.executable, "-m", "codec", *command], input=stdin, capture_output=True, timeout=60, check=False
     )
