@@ -32,7 +32,8 @@ Response = Any  # AutoApplyIdAResponse | UpdateUserEvClickThroughResponse
 # at most as many digits as int() converts under any interpreter setting (longer ones raise ValueError)
 _INT_TEXT = rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}"
 _INT = re.compile(_INT_TEXT + r"\Z")
-_AMOUNTS = {name: re.compile(spec.policy["amount_pattern"]) for name, spec in ENDPOINTS.items()}
+# the table's pattern, anchored at the true end: its "$" alone also matches before a final "\n"
+_AMOUNTS = {name: re.compile(f"(?:{spec.policy['amount_pattern']})\\Z") for name, spec in ENDPOINTS.items()}
 
 
 def _mime(content_type: str | None) -> str | None:

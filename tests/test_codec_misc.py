@@ -472,3 +472,13 @@ def test_encode_response_never_writes_an_amount_its_decoder_refuses(amount: str)
         with pytest.raises(codec.ResponseEncodeError) as info:
             codec.encode_response(response, response_format=fmt)
         assert (info.value.field, info.value.rule) == ("totalCost", "amount")
+
+
+def test_an_amount_with_a_final_newline_is_refused() -> None:
+    """policy.amount_pattern ends in "$", which re.match lets through before a final newline;
+    the codec anchors it at the true end (found by the fast-path differential tests)."""
+    body = b"errorCode=0&orderNumber=1&totalCost=12%0A&expectedDeliveryTime=1"
+    for strict in (True, False):
+        with pytest.raises(codec.ResponseInvalid) as info:
+            codec.decode_response("AutoApplyIdA", body, response_format=1, strict=strict)
+        assert (info.value.field, info.value.rule) == ("totalCost", "amount")
