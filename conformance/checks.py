@@ -573,6 +573,38 @@ class _Failed(Exception):
     pass
 
 
+class _Recorder:
+    """What a stateful check's probes found: every note (once each, after the deterministic
+    *prefix*'s), and the failure that stops the state machine."""
+
+    def __init__(self, prefix: Outcome) -> None:
+        self.failures: list[tuple[Exchange, Verdict]] = []
+        self.notes: dict[tuple[str, str], Finding] = {(n.rule, n.message): n for n in prefix.notes}
+
+    def record(self, exchange: Exchange, verdict: Verdict) -> Verdict:
+        """Keep *verdict*'s notes; raise :class:`_Failed` (ending the machine) if it failed."""
+        for n in verdict.notes:
+            self.notes[(n.rule, n.message)] = n
+        if verdict.failed:
+            self.failures.append((exchange, verdict))
+            raise _Failed
+        return verdict
+
+    def run(self, ctx: RunContext, machine: type[RuleBasedStateMachine]) -> Outcome:
+        """Run *machine* with the run's seed and budget; the last failure recorded, or a pass."""
+        try:
+            run_state_machine_as_test(
+                seed(ctx.seed)(machine),
+                settings=_settings(ctx, stateful_step_count=6, max_examples=max(2, ctx.examples // 5)),
+            )
+        except (_Failed, hypothesis_errors.FlakyFailure, hypothesis_errors.Flaky, ExceptionGroup):
+            if not self.failures:
+                raise
+            exchange, verdict = self.failures[-1]
+            return Outcome("failed", verdict.findings, exchange)
+        return Outcome("passed", tuple(self.notes.values()))
+
+
 def _settings(ctx: RunContext, **extra: Any) -> settings:
     options: dict[str, Any] = {
         "max_examples": ctx.examples,
@@ -735,16 +767,8 @@ def _stateful_orders(spec: codec.EndpointSpec) -> Check:
         prefix = _sequence(ctx, ((spec.name, wire, expect, {}) for wire, expect in steps))
         if prefix.status == "failed":
             return prefix
-        failures: list[tuple[Exchange, Verdict]] = []
-        notes: dict[tuple[str, str], Finding] = {(n.rule, n.message): n for n in prefix.notes}
-
-        def record(exchange: Exchange, verdict: Verdict) -> Verdict:
-            for n in verdict.notes:
-                notes[(n.rule, n.message)] = n
-            if verdict.failed:
-                failures.append((exchange, verdict))
-                raise _Failed
-            return verdict
+        recorder = _Recorder(prefix)
+        record = recorder.record
 
         class Orders(RuleBasedStateMachine):
             @initialize()
@@ -779,17 +803,7 @@ def _stateful_orders(spec: codec.EndpointSpec) -> Check:
             def still_serving(self) -> None:
                 pass
 
-        try:
-            run_state_machine_as_test(
-                seed(ctx.seed)(Orders),
-                settings=_settings(ctx, stateful_step_count=6, max_examples=max(2, ctx.examples // 5)),
-            )
-        except (_Failed, hypothesis_errors.FlakyFailure, hypothesis_errors.Flaky, ExceptionGroup):
-            if not failures:
-                raise
-            exchange, verdict = failures[-1]
-            return Outcome("failed", verdict.findings, exchange)
-        return Outcome("passed", tuple(notes.values()))
+        return recorder.run(ctx, Orders)
 
     return Check(
         f"{spec.name}/stateful/foreign-order-number",
@@ -826,16 +840,8 @@ def _stateful_click_through(spec: codec.EndpointSpec) -> Check:
         prefix = _outcome(results)
         if prefix.status == "failed":
             return prefix
-        failures: list[tuple[Exchange, Verdict]] = []
-        notes: dict[tuple[str, str], Finding] = {(n.rule, n.message): n for n in prefix.notes}
-
-        def record(exchange: Exchange, verdict: Verdict) -> Verdict:
-            for n in verdict.notes:
-                notes[(n.rule, n.message)] = n
-            if verdict.failed:
-                failures.append((exchange, verdict))
-                raise _Failed
-            return verdict
+        recorder = _Recorder(prefix)
+        record = recorder.record
 
         class ClickThrough(RuleBasedStateMachine):
             @initialize()
@@ -867,17 +873,7 @@ def _stateful_click_through(spec: codec.EndpointSpec) -> Check:
                 if verdict.response is not None and verdict.response.error_code == 0:
                     self.last_email, self.last_status = email, verdict.response.status
 
-        try:
-            run_state_machine_as_test(
-                seed(ctx.seed)(ClickThrough),
-                settings=_settings(ctx, stateful_step_count=6, max_examples=max(2, ctx.examples // 5)),
-            )
-        except (_Failed, hypothesis_errors.FlakyFailure, hypothesis_errors.Flaky, ExceptionGroup):
-            if not failures:
-                raise
-            exchange, verdict = failures[-1]
-            return Outcome("failed", verdict.findings, exchange)
-        return Outcome("passed", tuple(notes.values()))
+        return recorder.run(ctx, ClickThrough)
 
     return Check(
         f"{spec.name}/stateful/click-through",
