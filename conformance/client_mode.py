@@ -71,7 +71,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, Final, NoReturn, cast
+from typing import IO, Any, Final, NoReturn
 from urllib.parse import unquote_plus
 
 import attrs
@@ -85,7 +85,6 @@ __all__ = ["Case", "Outcome", "Received", "Recorder", "RecordingApp", "add_clien
 DEFAULT_COMMAND_TIMEOUT: Final = 60.0
 DEFAULT_ANSWER_TIMEOUT: Final = 10.0
 _ITERATIONS: Final = 1_000  # PBKDF2 rounds for the throw-away in-memory account: speed, not safety
-_START_TIMEOUT: Final = 15.0
 _SECRET_FIELDS: Final = sorted({f.name for n in codec.ENDPOINTS for f in codec.endpoint_spec(n).fields if f.secret})
 # a secret pair as a form or query string writes it, and as JSON does
 _NAMES: Final = "|".join(_SECRET_FIELDS)
@@ -428,48 +427,6 @@ class RecordingApp:
             record()
 
 
-def _recording_group(store: Any, recorder: Recorder, **options: Any) -> Any:
-    """A :class:`conformance.serve.ServerGroup` whose app is wrapped in :class:`RecordingApp`."""
-    from .serve import ServerGroup
-
-    class RecordingGroup(ServerGroup):
-        def _server(self, app: Any, tls: Any, limit: int, log_level: str) -> Any:  # type: ignore[override]
-            return ServerGroup._server(cast(Any, RecordingApp(app, recorder)), tls, limit, log_level)
-
-    return RecordingGroup(store, **options)
-
-
-@contextlib.contextmanager
-def _serving(group: Any) -> Iterator[None]:
-    """Run *group* in a background thread until the block ends (RuntimeError if it does not start)."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(group.serve())
-        except BaseException as exc:  # SystemExit from a failed startup included
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name="checking-vendor", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _START_TIMEOUT
-    while not group.started:
-        if failure or not thread.is_alive():
-            raise RuntimeError(f"it stopped: {failure[0]!r}" if failure else "it stopped")
-        if time.monotonic() > deadline:
-            group.stop()
-            raise RuntimeError("it did not start in time")
-        time.sleep(0.005)
-    try:
-        yield
-    finally:
-        group.stop()
-        thread.join(timeout=1.0)
-        if thread.is_alive():  # idle keep-alive connections left open by the client
-            group.stop(force=True)
-            thread.join(timeout=10)
-
-
 @attrs.frozen
 class Vendor:
     """The checking vendor as a client sees it."""
@@ -534,7 +491,7 @@ def checking_vendor(
     server group.  With *background* it serves in a thread until the block ends; otherwise the
     caller runs ``group.serve(...)``.  Raises :class:`CouldNotRun` with a one-line reason if it
     cannot start."""
-    from .serve import GENEROUS_CREDIT, seed_store
+    from .serve import GENEROUS_CREDIT, ServerGroup, seed_store, serving_in_background
     from .store import MEMORY, Store, StoreError
     from .tls import server_tls
 
@@ -547,14 +504,15 @@ def checking_vendor(
             )
             folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="comodo-client-")))
             options: dict[str, Any] = {"host": host, "port": port, "strict": not lenient}
+            options["app_wrapper"] = lambda app: RecordingApp(app, recorder)
             if tls:
                 with server_tls(folder) as files:
-                    group = _recording_group(store, recorder, tls=files, **options)
+                    group = ServerGroup(store, tls=files, **options)
             else:
-                group = _recording_group(store, recorder, **options)
+                group = ServerGroup(store, **options)
             stack.callback(group.close_sockets)
             if background:
-                stack.enter_context(_serving(group))
+                stack.enter_context(serving_in_background(group, name="checking-vendor"))
         except (OSError, RuntimeError, StoreError, ValueError) as exc:
             where = f" on {host}:{port}" if port else ""
             raise CouldNotRun(f"the checking vendor could not start{where}: {type(exc).__name__}: {exc}") from None

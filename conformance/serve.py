@@ -304,34 +304,42 @@ def running_server(
         else:
             group = ServerGroup(store, **options)
         stack.callback(group.close_sockets)
-        failure: list[BaseException] = []
+        stack.enter_context(serving_in_background(group))
+        yield RunningServer(
+            base_url=group.base_url, ca_file=group.ca_file, plain_url=group.plain_url, store=store, app=group.app
+        )
 
-        def run() -> None:
-            try:
-                asyncio.run(group.serve())
-            except BaseException as exc:  # SystemExit from a failed startup included
-                failure.append(exc)
 
-        thread = threading.Thread(target=run, name="reference-server", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not group.started:
-            if failure or not thread.is_alive():
-                raise RuntimeError(f"the reference server did not start: {failure[0]!r}" if failure else "stopped")
-            if time.monotonic() > deadline:
-                group.stop()
-                raise RuntimeError("the reference server did not start in time")
-            time.sleep(0.005)
+@contextlib.contextmanager
+def serving_in_background(group: ServerGroup, *, name: str = "reference-server") -> Iterator[None]:
+    """Serve *group* on a thread of its own (with its own event loop) until the block ends, then
+    stop it, waiting a moment for open connections.  RuntimeError if it does not start."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
         try:
-            yield RunningServer(
-                base_url=group.base_url, ca_file=group.ca_file, plain_url=group.plain_url, store=store, app=group.app
-            )
-        finally:
+            asyncio.run(group.serve())
+        except BaseException as exc:  # SystemExit from a failed startup included
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not group.started:
+        if failure or not thread.is_alive():
+            raise RuntimeError(f"the server did not start: {failure[0]!r}" if failure else "the server stopped")
+        if time.monotonic() > deadline:
             group.stop()
-            thread.join(timeout=_GRACE)
-            if thread.is_alive():  # idle keep-alive connections left open by clients
-                group.stop(force=True)
-                thread.join(timeout=10)
+            raise RuntimeError("the server did not start in time")
+        time.sleep(0.005)
+    try:
+        yield
+    finally:
+        group.stop()
+        thread.join(timeout=_GRACE)
+        if thread.is_alive():  # idle keep-alive connections left open by clients
+            group.stop(force=True)
+            thread.join(timeout=10)
 
 
 # ---------------------------------------------------------------------- the command
