@@ -149,17 +149,25 @@ def test_passwords_are_salted_pbkdf2_never_plain(store: Store) -> None:
     assert store.verify_login("nobody", "same-password") is None
 
 
-def test_login_verdicts_are_cached_both_ways(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A password is run through PBKDF2 once per (account, stored hash, password), right or wrong."""
-    store.add_account("alice", "pw")
+@pytest.fixture
+def pbkdf2_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of the thread of each PBKDF2 run the store makes from now on."""
     calls: list[str] = []
     real = store_module._hash
 
-    def counting(password: str, salt: bytes, iterations: int) -> bytes:
+    def recording(password: str, salt: bytes, iterations: int) -> bytes:
         calls.append(threading.current_thread().name)
         return real(password, salt, iterations)
 
-    monkeypatch.setattr(store_module, "_hash", counting)
+    monkeypatch.setattr(store_module, "_hash", recording)
+    return calls
+
+
+def test_login_verdicts_are_cached_both_ways(store: Store, pbkdf2_calls: list[str]) -> None:
+    """A password is run through PBKDF2 once per (account, stored hash, password), right or wrong."""
+    store.add_account("alice", "pw")
+    calls = pbkdf2_calls
+    calls.clear()  # setting the password ran it once
     for _ in range(5):
         assert store.verify_login("alice", "pw") is not None
     assert len(calls) == 1
@@ -174,17 +182,11 @@ def test_login_verdicts_are_cached_both_ways(store: Store, monkeypatch: pytest.M
     assert store.verify_login("alice", "wrong") is not None
 
 
-def test_async_verification_runs_pbkdf2_off_the_store_thread(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_async_verification_runs_pbkdf2_off_the_store_thread(store: Store, pbkdf2_calls: list[str]) -> None:
     """What the app does before queueing at the store: the worker thread then only hits the cache."""
     store.add_account("alice", "pw")
-    threads: list[str] = []
-    real = store_module._hash
-
-    def recording(password: str, salt: bytes, iterations: int) -> bytes:
-        threads.append(threading.current_thread().name)
-        return real(password, salt, iterations)
-
-    monkeypatch.setattr(store_module, "_hash", recording)
+    threads = pbkdf2_calls
+    threads.clear()  # setting the password ran it once
 
     async def scenario() -> tuple[object, object]:
         await store.verify_login_async("alice", "pw")
