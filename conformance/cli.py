@@ -167,7 +167,7 @@ def embedded_target() -> Iterator[dict[str, Any]]:
     """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
     import secrets as pysecrets
 
-    from .serve import running_server
+    from .reference.serve import running_server
 
     name = "conformance"
     password = pysecrets.token_urlsafe(18)
@@ -288,11 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_client_parser(sub)
     add_checks_parser(sub)
     with contextlib.suppress(ImportError):
-        from .serve import add_serve_parser
+        from .reference.serve import add_serve_parser
 
         add_serve_parser(sub)
     with contextlib.suppress(ImportError):
-        from .accounts import add_accounts_parser
+        from .reference.accounts import add_accounts_parser
 
         add_accounts_parser(sub)
     return parser

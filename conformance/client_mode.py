@@ -1,7 +1,7 @@
 """``python -m conformance client``: check a client program's requests, or its response decoder.
 
 Requests: ``python -m conformance client [options] -- CMD ARGS...``
-    Starts a *checking vendor* on loopback -- the reference server (:mod:`conformance.app` over
+    Starts a *checking vendor* on loopback -- the reference server (:mod:`conformance.reference.app` over
     a throw-away in-memory store holding one account with generous credit and one SASP session)
     with every request recorded and judged by :func:`conformance.judge.judge_request` -- then runs
     CMD with these environment variables:
@@ -491,9 +491,9 @@ def checking_vendor(
     server group.  With *background* it serves in a thread until the block ends; otherwise the
     caller runs ``group.serve(...)``.  Raises :class:`CouldNotRun` with a one-line reason if it
     cannot start."""
-    from .serve import GENEROUS_CREDIT, ServerGroup, seed_store, serving_in_background
-    from .store import MEMORY, Store, StoreError
-    from .tls import server_tls
+    from .reference.serve import GENEROUS_CREDIT, ServerGroup, seed_store, serving_in_background
+    from .reference.store import MEMORY, Store, StoreError
+    from .reference.tls import server_tls
 
     c = credentials
     with contextlib.ExitStack() as stack:

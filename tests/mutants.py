@@ -1,8 +1,8 @@
 """Deliberately broken servers, and servers that take the notes' other readings: one fake
 implementation with per-fault switches.
 
-:class:`Switchboard` wraps the reference server's ASGI app (``conformance.app.make_app``, passed
-to :func:`conformance.serve.running_server` as its ``app_wrapper``) in a middleware that reads
+:class:`Switchboard` wraps the reference server's ASGI app (``conformance.reference.app.make_app``, passed
+to :func:`conformance.reference.serve.running_server` as its ``app_wrapper``) in a middleware that reads
 each request, may rewrite it (or answer it itself), forwards it to the reference app, and may
 rewrite the answer.  Exactly one switch is on at a time, so the reference server's own code stays
 clean and each broken server differs from it by one fault.
@@ -32,12 +32,12 @@ from typing import Any
 import attrs
 
 import codec
-from conformance.app import ROUTES, make_app
 from conformance.checks import Check, catalog
 from conformance.context import RunContext, Target, baseline_value
+from conformance.reference.app import ROUTES, make_app
+from conformance.reference.serve import RunningServer, running_server
+from conformance.reference.vendor import requested_format
 from conformance.runner import RunReport, run_checks, select_checks
-from conformance.serve import RunningServer, running_server
-from conformance.vendor import requested_format
 
 __all__ = [
     "FAULTS",

@@ -24,7 +24,7 @@ from mutants import FAULTS, LOGIN_NAME, Call, Reply, Seen, Switchboard, Variant,
 
 import codec
 from conformance.checks import catalog
-from conformance.serve import RunningServer
+from conformance.reference.serve import RunningServer
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY_PASSWORD = "canary Pa55+7f3e&/é"  # spaces, + & / and non-ASCII: every encoding must be redacted

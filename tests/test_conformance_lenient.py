@@ -14,7 +14,7 @@ import pytest
 from mutants import FAULTS, NOTES_SHOWN, READINGS, Call, Switchboard, Variant, broken_server, killed, run_kit
 
 import codec
-from conformance.serve import RunningServer
+from conformance.reference.serve import RunningServer
 
 SEED = 20240601
 

@@ -16,8 +16,8 @@ import pytest
 from mutants import FAULTS, KILLED_BY, Switchboard, broken_server, failing_rules, killed, run_kit
 
 from conformance.checks import FAMILIES, catalog
+from conformance.reference.serve import RunningServer
 from conformance.runner import RunReport
-from conformance.serve import RunningServer
 
 SEED = 20240601
 

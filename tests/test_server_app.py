@@ -16,9 +16,9 @@ import pytest
 from test_server_support import FAST, PASSWORD, click, order
 
 import codec
-from conformance.app import ROUTES, ReferenceApp, make_app
-from conformance.store import Store
-from conformance.vendor import Prices, oversized_answer, requested_format
+from conformance.reference.app import ROUTES, ReferenceApp, make_app
+from conformance.reference.store import Store
+from conformance.reference.vendor import Prices, oversized_answer, requested_format
 
 AUTO = "AutoApplyIdA"
 CLICK = "UpdateUserEvClickThrough"

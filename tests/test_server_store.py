@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from test_server_support import FAST
 
-import conformance.store as store_module
-from conformance.store import (
+import conformance.reference.store as store_module
+from conformance.reference.store import (
     SCHEMA_VERSION,
     AccountExists,
     Store,

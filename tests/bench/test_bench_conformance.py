@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 from bench_results import record_line
 
-from conformance.app import make_app
 from conformance.context import RunContext, Target
+from conformance.reference.app import make_app
+from conformance.reference.serve import seed_store
+from conformance.reference.store import Store
 from conformance.runner import run_checks, select_checks
-from conformance.serve import seed_store
-from conformance.store import Store
 
 ROUNDS = int(os.environ.get("COMODO_BENCH_ROUNDS", "3"))
 SECTION = f"conformance, default catalog of both endpoints, seed 1 (medians of {ROUNDS} rounds)"

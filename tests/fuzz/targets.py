@@ -300,7 +300,7 @@ def fuzz_partial_body(data: bytes) -> None:
     """The reference server's readers of bodies it will not decode whole (vendor.requested_format, oversized_answer).
 
     A body is cut at the size limit, or arrives too slowly.  Options: bit 0 the endpoint, bit 1 GET, bit 2 plain http, bits 3-7 where the limit falls."""
-    from conformance.vendor import oversized_answer, requested_format
+    from conformance.reference.vendor import oversized_answer, requested_format
 
     opts, body = _split(data)
     endpoint = tuple(ENDPOINTS)[opts & 1]

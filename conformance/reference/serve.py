@@ -1,6 +1,6 @@
 """Run the reference server under uvicorn: ``python -m conformance serve``, or :func:`running_server`.
 
-HTTPS by default, with a certificate from the data folder's test CA (:mod:`conformance.tls`);
+HTTPS by default, with a certificate from the data folder's test CA (:mod:`conformance.reference.tls`);
 ``--no-tls`` serves plain HTTP and answers it as if it were HTTPS.  ``--plain-port`` opens a
 second, plain-HTTP port on which every request earns the vendor's -1 (its app requires HTTPS and
 sees scheme ``http``).  All servers run in one asyncio loop (``uvicorn.Server.serve``), in the
@@ -283,7 +283,7 @@ def running_server(
     close it afterwards.  *data_dir* holds the test CA (default: a temporary folder, removed
     afterwards).  *plain_port*: True or 0 for a free port, a number for that port, None/False for
     none.  *accounts* ``(name, password)`` and *sasp_sessions* ``(id, name)`` are created first
-    (see :func:`seed_store`).  *app_options* go to :func:`conformance.app.make_app`
+    (see :func:`seed_store`).  *app_options* go to :func:`conformance.reference.app.make_app`
     (``max_body``, ``body_timeout``, ``max_concurrency``, ``queue_timeout``, ``prices``).
     *app_wrapper* is called with each app served (the main one, and the plain port's) and what it
     returns is served instead: an ASGI middleware, e.g. the deliberately broken servers of the tests.

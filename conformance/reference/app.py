@@ -1,7 +1,7 @@
 """The reference server as a plain ASGI application (no framework).
 
 ``POST /products/!AutoApplyIdA`` and ``POST /products/!UpdateUserEvClickThrough`` are answered as
-the vendor answers (:mod:`conformance.vendor`); every answer is HTTP 200 with the vendor's body,
+the vendor answers (:mod:`conformance.reference.vendor`); every answer is HTTP 200 with the vendor's body,
 whatever happens.  Any other path is HTTP 404 with a short text body.
 
 Bounds, each answered in the vendor's terms and logged without secrets:
@@ -236,7 +236,7 @@ class ReferenceApp:
         order = getattr(request, "order_number", None)
         name, password = getattr(request, "login_name", None), getattr(request, "login_password", None)
         if name is not None and password is not None:
-            # PBKDF2 off the store's single thread (see conformance.store); should it fail, the
+            # PBKDF2 off the store's single thread (see conformance.reference.store); should it fail, the
             # store thread judges the password again and the request answers -14 there
             with contextlib.suppress(Exception):
                 await self.store.verify_login_async(name, password)

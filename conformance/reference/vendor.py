@@ -21,7 +21,7 @@ follows ``spec/readings.toml``:
     request on an order of the account is recorded as a click-through event.
 
 :class:`Vendor` methods that touch the store are synchronous; the app runs them on the store's
-worker thread (:meth:`conformance.store.Store.run`), so each request's reads and writes are one
+worker thread (:meth:`conformance.reference.store.Store.run`), so each request's reads and writes are one
 serialized unit and an acknowledged order is committed before its answer is encoded.
 """
 
@@ -125,7 +125,7 @@ class Answer:
 
 @attrs.frozen
 class Prices:
-    """The simulator's own price list (``conformance/prices.toml``; NOT the vendor's): the price of
+    """The simulator's own price list (``conformance/reference/prices.toml``; NOT the vendor's): the price of
     each product for 365 days."""
 
     products: Mapping[int, Decimal]
@@ -134,7 +134,7 @@ class Prices:
     def load(cls, path: str | Path | None = None) -> Prices:
         """Read *path*, or the packaged ``prices.toml``."""
         if path is None:
-            text = resources.files("conformance").joinpath("prices.toml").read_text(encoding="utf-8")
+            text = resources.files("conformance.reference").joinpath("prices.toml").read_text(encoding="utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -216,7 +216,7 @@ def oversized_answer(endpoint: str, received: bytes, limit: int, *, method: str,
 
 
 class Vendor:
-    """The vendor's behaviour over a :class:`~conformance.store.Store` (see the module docstring).
+    """The vendor's behaviour over a :class:`~conformance.reference.store.Store` (see the module docstring).
 
     *strict* picks the notes' strict readings when decoding requests (False: the lenient ones)."""
 
