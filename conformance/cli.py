@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_server_parser(sub)
     with contextlib.suppress(ImportError):
-        from .client_mode import add_client_parser
+        from .client.modes import add_client_parser
 
         add_client_parser(sub)
     add_checks_parser(sub)

@@ -25,9 +25,9 @@ import pytest
 
 import codec
 from conformance import cli
-from conformance.adapters import protocol
 from conformance.adapters.codec_adapter import answer as reference_answer
-from conformance.client_mode import judge_client_request, scrub
+from conformance.client import variants as protocol
+from conformance.client.modes import judge_client_request, scrub
 
 pytestmark = pytest.mark.network
 

@@ -36,7 +36,7 @@ Requests: ``python -m conformance client [options] -- CMD ARGS...``
 
 Decoder: ``python -m conformance client --adapter -- CMD ARGS...``
     CMD is a *decoding adapter* (JSON lines over stdin/stdout, any language; see
-    ``conformance/ADAPTER.md`` and :mod:`conformance.adapters.protocol`).  The kit sends it every
+    ``conformance/ADAPTER.md`` and :mod:`conformance.client.variants`).  The kit sends it every
     response variant the tables allow -- both formats, every code with its filled message, every
     status, the lenient variants the notes allow -- and bodies a decoder must refuse, and
     compares each answer with the codec's reading.  The reference adapter is
@@ -78,7 +78,7 @@ import attrs
 
 import codec
 
-from .judge import Finding, judge_request, redact
+from ..judge import Finding, judge_request, redact
 
 __all__ = ["Case", "Outcome", "Received", "Recorder", "RecordingApp", "add_client_parser", "cmd_client"]
 
@@ -491,9 +491,9 @@ def checking_vendor(
     server group.  With *background* it serves in a thread until the block ends; otherwise the
     caller runs ``group.serve(...)``.  Raises :class:`CouldNotRun` with a one-line reason if it
     cannot start."""
-    from .reference.serve import GENEROUS_CREDIT, ServerGroup, seed_store, serving_in_background
-    from .reference.store import MEMORY, Store, StoreError
-    from .reference.tls import server_tls
+    from ..reference.serve import GENEROUS_CREDIT, ServerGroup, seed_store, serving_in_background
+    from ..reference.store import MEMORY, Store, StoreError
+    from ..reference.tls import server_tls
 
     c = credentials
     with contextlib.ExitStack() as stack:
@@ -547,7 +547,7 @@ def run_command(
 ) -> CommandResult:
     """Run CMD to the end (its process group stopped after *timeout* seconds), copying its
     output, secrets removed, to *out* with a ``CMD|`` prefix.  CouldNotRun if it cannot start."""
-    from .adapters.protocol import CannotStart, spawn, stop
+    from .variants import CannotStart, spawn, stop
 
     started = time.monotonic()
     try:
@@ -916,7 +916,7 @@ def run_adapter(args: argparse.Namespace, command: list[str]) -> int:
     """--adapter: every response variant to the adapter, each answer compared with the codec's."""
     import fnmatch
 
-    from .adapters.protocol import Adapter, AdapterFailed, AdapterNotRunning, compare, expected_reading, variants
+    from .variants import Adapter, AdapterFailed, AdapterNotRunning, compare, expected_reading, variants
 
     try:
         chosen = variants(args.endpoint)
@@ -966,7 +966,7 @@ def run_adapter(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def _variant_case(variant: Any, expected: Any, answer: dict[str, Any] | None, findings: tuple[Finding, ...]) -> Case:
-    from .adapters.codec_adapter import typed_wire
+    from ..adapters.codec_adapter import typed_wire
 
     reading = {"error": str(expected)} if isinstance(expected, codec.CodecError) else typed_wire(expected)
     details = {
