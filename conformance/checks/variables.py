@@ -25,9 +25,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import codec
 
-from .context import RunContext, success_codes
-from .judge import Exchange, Expectation, Finding, Verdict
-from .strategies import SAFETY_FIELDS, field_values, invalid_values, single_fault, valid_wire
+from ..context import RunContext, success_codes
+from ..judge import Exchange, Expectation, Finding, Verdict
+from ..strategies import SAFETY_FIELDS, field_values, invalid_values, single_fault, valid_wire
 
 __all__ = ["FAMILIES", "Check", "Outcome", "catalog", "check_by_id"]
 
