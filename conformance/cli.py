@@ -15,7 +15,7 @@ import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import codec
 
@@ -146,22 +146,6 @@ def cmd_checks(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Progress:
-    def __init__(self, out: IO[str], quiet: bool) -> None:
-        self.out = out
-        self.quiet = quiet
-
-    def __call__(self, result: Any, i: int, n: int) -> None:
-        if self.quiet:
-            return
-        mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[result.status]
-        notes = f" ({len(result.outcome.notes)} note(s))" if result.outcome.notes else ""
-        extra = f" - {result.outcome.reason}" if result.status == "skipped" else ""
-        width = len(str(n))
-        self.out.write(f"[{i:>{width}}/{n}] {mark} {result.check.id}{notes}{extra}\n")
-        self.out.flush()
-
-
 @contextlib.contextmanager
 def embedded_target() -> Iterator[dict[str, Any]]:
     """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
@@ -188,7 +172,8 @@ def embedded_target() -> Iterator[dict[str, Any]]:
 
 def cmd_server(args: argparse.Namespace) -> int:
     from .context import RunContext, Target, TargetUnreachable
-    from .report import print_summary, write_json, write_junit
+    from .report import finish_run, progress_line
+    from .results import CouldNotRun, Result
     from .runner import probe_target, run_checks, select_checks, unmet_requirement
 
     try:
@@ -264,13 +249,18 @@ def cmd_server(args: argparse.Namespace) -> int:
         except TargetUnreachable as exc:
             print(f"conformance: cannot reach the server: {exc}", file=sys.stderr)
             return 2
-        report = run_checks(ctx, checks, _Progress(sys.stderr, args.quiet))
-        print_summary(report, sys.stdout)
-        if args.junit:
-            write_junit(report, args.junit)
-        if args.json:
-            write_json(report, args.json)
-        return 0 if report.conforming else 1
+
+        def progress(result: Result, i: int, n: int) -> None:
+            if not args.quiet:
+                sys.stderr.write(progress_line(result, i, n, ctx.secrets) + "\n")
+                sys.stderr.flush()
+
+        run = run_checks(ctx, checks, progress)
+        try:
+            return finish_run(run, sys.stdout, junit=args.junit, json_path=args.json)
+        except CouldNotRun as exc:
+            print(f"conformance: {exc}", file=sys.stderr)
+            return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_server_parser(sub)
     with contextlib.suppress(ImportError):
-        from .client.modes import add_client_parser
+        from .client.cli import add_client_parser
 
         add_client_parser(sub)
     add_checks_parser(sub)

@@ -12,7 +12,6 @@ import ssl
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 import httpx
@@ -20,7 +19,10 @@ import httpx
 import codec
 
 from . import DEFAULT_EXAMPLES
-from .judge import Exchange, Expectation, Verdict, judge_response, redact
+from .formats import expected_format
+from .judge import Expectation, Verdict, judge_response
+from .report import redact
+from .results import Exchange
 from .strategies import SAFETY_FIELDS
 
 __all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "success_codes"]
@@ -199,8 +201,9 @@ class RunContext:
             body = codec.encode_request_fields(spec.name, fields, validate=False).body
         pairs = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         self._guard_test_orders(spec, pairs)
-        fmt = _requested_format(spec, pairs)
+        fmt = expected_format(spec.name, pairs, body)
         url = self.target.url_for(spec.name, base)
+        content_type = spec.content_type if method.upper() != "GET" else None
         started = time.perf_counter()
         self.sent += 1
         try:
@@ -217,6 +220,7 @@ class RunContext:
                 fmt,
                 error=redact(f"{type(exc).__name__}: {exc}", self.secrets),
                 elapsed=time.perf_counter() - started,
+                request_content_type=content_type,
             )
         return Exchange(
             spec.name,
@@ -228,6 +232,7 @@ class RunContext:
             content_type=response.headers.get("content-type"),
             body=response.content,
             elapsed=time.perf_counter() - started,
+            request_content_type=content_type,
         )
 
     def check(self, exchange: Exchange, expect: Expectation) -> Verdict:
@@ -251,25 +256,3 @@ class RunContext:
 
 class OrderUnavailable(Exception):
     """No order could be placed for the click-through checks."""
-
-
-def _requested_format(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> int | None:
-    """The format the answer must use: the requested one, the default when none was asked for,
-    None (either; note ``format-of-errors``) when the request's responseFormat is invalid."""
-    name = spec.format_field
-    if name is None:
-        return None
-    f = spec.by_key[name.lower()]
-    values = [v for k, v in pairs if k.lower() == f.key]
-    if not values or values[0] == "":
-        return int(f.default or 0)
-    allowed = (f.allowed or {}).get("values", [])
-    return int(values[0]) if len(values) == 1 and values[0] in allowed else None
-
-
-def as_pairs(wire: Mapping[str, str]) -> list[tuple[str, str]]:
-    return list(wire.items())
-
-
-def describe(value: Any) -> str:
-    return repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."

@@ -26,7 +26,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import codec
 
 from ..context import RunContext, success_codes
-from ..judge import Exchange, Expectation, Finding, Verdict
+from ..judge import Expectation, Verdict
+from ..results import Exchange, Finding
 from ..strategies import SAFETY_FIELDS, field_values, invalid_values, single_fault, valid_wire
 
 __all__ = ["FAMILIES", "Check", "Outcome", "catalog", "check_by_id"]

@@ -46,7 +46,16 @@ from .app import (
 from .store import DEFAULT_PBKDF2_ITERATIONS, MEMORY, Store, StoreError, default_data_dir, resolve_db
 from .tls import TlsFiles, server_tls
 
-__all__ = ["GENEROUS_CREDIT", "RunningServer", "ServerGroup", "add_serve_parser", "running_server", "seed_store"]
+__all__ = [
+    "GENEROUS_CREDIT",
+    "RunningServer",
+    "ServerGroup",
+    "add_serve_parser",
+    "running_server",
+    "seed_store",
+    "server_group",
+    "serving_in_background",
+]
 
 GENEROUS_CREDIT: Final = Decimal("1000000.00")
 DEFAULT_PORT: Final = 8443
@@ -239,6 +248,15 @@ class ServerGroup:
             sock.close()
 
 
+def server_group(store: Store, *, tls: bool, data_dir: str | Path, **options: Any) -> ServerGroup:
+    """A :class:`ServerGroup` over *store*: with *tls*, its certificate comes from the test CA in
+    *data_dir* (:func:`conformance.reference.tls.server_tls`); *options* go to ServerGroup."""
+    if not tls:
+        return ServerGroup(store, **options)
+    with server_tls(data_dir) as files:
+        return ServerGroup(store, tls=files, **options)
+
+
 @attrs.define
 class RunningServer:
     """A reference server running in a background thread (see :func:`running_server`).
@@ -298,11 +316,7 @@ def running_server(
         extra = 0 if plain_port is True else (None if plain_port is False else plain_port)
         options: dict[str, Any] = {"host": host, "port": port, "plain_port": extra, "strict": strict}
         options.update(log_level=log_level, app_wrapper=app_wrapper, **app_options)
-        if tls:
-            with server_tls(data_dir) as files:
-                group = ServerGroup(store, tls=files, **options)
-        else:
-            group = ServerGroup(store, **options)
+        group = server_group(store, tls=tls, data_dir=data_dir, **options)
         stack.callback(group.close_sockets)
         stack.enter_context(serving_in_background(group))
         yield RunningServer(
@@ -412,11 +426,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             store = stack.enter_context(Store(resolve_db(data_dir, args.db)))
             seed_store(store, args.account, args.sasp_session)
             extra = {"plain_port": args.plain_port, "strict": not args.lenient, "log_level": args.log_level}
-            if args.no_tls:
-                group = ServerGroup(store, host=args.host, port=args.port, **extra, **options)
-            else:
-                with server_tls(data_dir) as files:
-                    group = ServerGroup(store, host=args.host, port=args.port, tls=files, **extra, **options)
+            group = server_group(
+                store, tls=not args.no_tls, data_dir=data_dir, host=args.host, port=args.port, **extra, **options
+            )
             stack.callback(group.close_sockets)
             print(f"serving {group.base_url}", flush=True)
             if group.ca_file:

@@ -39,6 +39,7 @@ import attrs
 import codec
 from codec import AUTO_APPLY_IDA, UPDATE_USER_EV_CLICK_THROUGH, RequestRejected
 
+from ..formats import default_format, requested_format
 from .store import VALIDATED, Account, Store
 
 __all__ = [
@@ -46,10 +47,8 @@ __all__ = [
     "Answer",
     "Prices",
     "Vendor",
-    "default_format",
     "oversized_answer",
     "refused",
-    "requested_format",
     "unknown_error",
 ]
 
@@ -145,36 +144,6 @@ class Prices:
         A product without a price raises KeyError (the app answers -14)."""
         total = sum((self.products[p] * days / _DAYS_PER_PRICE for p in sorted(set(products))), Decimal(0))
         return total.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def default_format(endpoint: str) -> int | None:
-    """The format an answer gets when the request names none (None: the endpoint has one)."""
-    spec = codec.endpoint_spec(endpoint)
-    name = spec.format_field
-    if name is None:
-        return None
-    return int(spec.by_key[name.lower()].default or 0)
-
-
-def requested_format(endpoint: str, body: bytes, method: str = "POST") -> int | None:
-    """The response format a (possibly partial or malformed) body asks for: the first
-    responseFormat whose value the table allows, else the default; a non-POST request always gets
-    the default (note format-of-errors).  Pairs that do not decode are skipped."""
-    spec = codec.endpoint_spec(endpoint)
-    default = default_format(endpoint)
-    if spec.format_field is None or method.upper() != spec.method:
-        return default
-    f = spec.by_key[spec.format_field.lower()]
-    allowed = f.allowed["values"] if f.allowed else []
-    for piece in body.split(b"&"):
-        try:
-            pairs = codec.decode_form(piece)
-        except codec.FormError:
-            continue
-        for name, value in pairs:
-            if name.lower() == f.key:
-                return int(value) if value in allowed else default
-    return default
 
 
 def unknown_error(endpoint: str, response_format: int | None, order_number: int | None = None) -> Answer:
