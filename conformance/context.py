@@ -2,7 +2,8 @@
 
 :class:`Target` says where and as whom; :class:`RunContext` holds the HTTP client, the baseline
 valid request of each endpoint, the orders the run created (for click-through checks) and the
-unique foreign order numbers.  All AutoApplyIdA requests it sends carry ``test=Y``.
+unique foreign order numbers.  Every order it sends carries ``test=Y``; orders for the checks
+that need one are placed as :func:`conformance.endpoints.place_order` says.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import httpx
 import codec
 
 from . import DEFAULT_EXAMPLES
+from .endpoints import place_order
 from .formats import expected_format
 from .judge import Expectation, Verdict, judge_response
 from .report import redact
 from .results import Exchange
 from .strategies import SAFETY_FIELDS
 
-__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "success_codes"]
+__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value"]
 
 
 class TargetUnreachable(Exception):
@@ -59,11 +61,6 @@ class Target:
     def url_for(self, endpoint: str, base: str | None = None) -> str:
         base = base or self.base_url
         return base.rstrip("/") + "/!" + codec.canonical_endpoint(endpoint)
-
-
-def success_codes(endpoint: str) -> frozenset[int]:
-    """The codes a valid request may earn: the table's non-negative codes."""
-    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
 
 
 _TEXT = "Conformance Test"
@@ -165,22 +162,8 @@ class RunContext:
         if self.target.order_number:
             return self.target.order_number
         if "order" not in self._orders:
-            self._orders["order"] = self.place_order(validated="N")
+            self._orders["order"] = place_order(self, validated="N")
         return self._orders["order"]
-
-    def place_order(self, *, validated: str = "N", extra: Mapping[str, str] | None = None) -> str:
-        """Place a test order with AutoApplyIdA and return its number; raise TargetUnreachable
-        with the reason when the server does not give one."""
-        wire = self.baseline("AutoApplyIdA")
-        wire["isCustomerValidated"] = validated
-        wire["responseFormat"] = "1"
-        wire.update(extra or {})
-        exchange = self.send("AutoApplyIdA", wire)
-        verdict = judge_response(exchange, Expectation(codes=success_codes("AutoApplyIdA"), row="AutoApplyIdA.codes"))
-        if verdict.response is None or verdict.response.order_number is None:
-            reason = "; ".join(f.message for f in verdict.findings) or "no order number"
-            raise OrderUnavailable(f"could not place a test order to click through: {reason}")
-        return str(verdict.response.order_number)
 
     # ------------------------------------------------------------------ sending
 
@@ -252,7 +235,3 @@ class RunContext:
                     )
                 if not values and any(k.lower() in {"product", "days"} for k, _ in pairs):
                     raise RuntimeError(f"refusing to send {spec.name} without {f.name}=Y")
-
-
-class OrderUnavailable(Exception):
-    """No order could be placed for the click-through checks."""

@@ -22,9 +22,23 @@ import codec
 
 from .results import Exchange, Finding
 
-__all__ = ["SUCCESS", "Expectation", "Verdict", "cite_rule", "judge_request", "judge_response", "request_row"]
+__all__ = [
+    "SUCCESS",
+    "Expectation",
+    "Verdict",
+    "cite_rule",
+    "judge_request",
+    "judge_response",
+    "request_row",
+    "success_codes",
+]
 
 SUCCESS = "success"
+
+
+def success_codes(endpoint: str) -> frozenset[int]:
+    """The codes a valid request may earn: the table's non-negative codes."""
+    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
 
 
 @attrs.frozen

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 import codec
 
 from .checks import Check, Outcome, catalog
-from .context import OrderUnavailable, RunContext, Target, TargetUnreachable
+from .context import RunContext, Target, TargetUnreachable
+from .endpoints import OrderUnavailable
 from .judge import Expectation
 from .results import Result, Run
 

@@ -870,7 +870,7 @@ READINGS: dict[str, Variant] = {
             "a three-letter countryName earns -7 (unknown country) before -4 (over its limit)",
             note="error-precedence",
             request=_country_before_length,
-            only=("AutoApplyIdA/over-length/countryName", "AutoApplyIdA/country/*", "AutoApplyIdA/property/*"),
+            only=("AutoApplyIdA/over-length/countryName", "AutoApplyIdA/country/*", "AutoApplyIdA/single-fault"),
         ),
         Variant(
             "unrecognised-named",

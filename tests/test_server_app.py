@@ -18,9 +18,9 @@ from test_server_support import FAST, PASSWORD, click, order
 import codec
 from conformance.asgi import ROUTES
 from conformance.formats import requested_format
+from conformance.reference.answers import Prices, oversized_answer
 from conformance.reference.app import ReferenceApp, make_app
 from conformance.reference.store import Store
-from conformance.reference.vendor import Prices, oversized_answer
 
 AUTO = "AutoApplyIdA"
 CLICK = "UpdateUserEvClickThrough"

@@ -1,19 +1,19 @@
-"""The decoding adapter protocol, the kit's side: what it sends, how it talks, how it compares.
+"""The response variants a decoding adapter is sent: every answer the tables allow, and malformed ones.
 
 :func:`variants` makes every response the tables allow a client to receive -- both formats,
 every code with its filled message, every status, the lenient variants the notes allow (CRLF,
 no final newline, trailing blank lines, white space, errorMessage on success, the other
 endpoint's texts, ...) -- and a few malformed bodies a decoder must refuse.  Each variant's
 expected reading is the codec's lenient :func:`codec.decode_response` (or its refusal).
-:class:`Adapter` runs the adapter program and exchanges one JSON line per variant;
-:func:`compare` judges its answer.  The protocol itself is documented in
-``conformance/ADAPTER.md``.
+:class:`~conformance.client.adapter.Adapter` runs the adapter program and exchanges one JSON
+line per variant; :func:`~conformance.client.adapter.compare` judges its answer.  The protocol
+itself is documented in ``conformance/ADAPTER.md``.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -214,8 +214,13 @@ def _pairs(response: Any) -> list[tuple[str, str]]:
     return list(codec.converter.unstructure(response).items())
 
 
+def _format_numbers(endpoint: str) -> Sequence[int | None]:
+    """The endpoint's response formats by number (``[None]``: it has only one)."""
+    return sorted(int(k) for k in codec.endpoint_spec(endpoint).formats if k is not None) or [None]
+
+
 def _form(vid: str, endpoint: str, pairs: list[tuple[str, str]], about: str, note: str | None = None) -> Variant:
-    fmt = 1 if endpoint == AUTO else None
+    fmt = 1 if codec.endpoint_spec(endpoint).format_field else None  # the URL-encoded one
     return Variant(vid, endpoint, codec.encode_form(pairs), "application/x-www-form-urlencoded", fmt, about, note)
 
 
@@ -254,7 +259,7 @@ def _other_texts() -> Iterator[Variant]:
     ]
     for endpoint, code, message, note, about in texts:
         response = attrs.evolve(codec.error_response(endpoint, code), error_message=message)
-        for fmt in (0, 1) if endpoint == AUTO else (None,):
+        for fmt in _format_numbers(endpoint):
             where = f"format-{fmt}" if fmt is not None else "urlencoded"
             yield _encoded(f"{endpoint}/{where}-lenient/{note}", response, fmt, about, note)
 
@@ -327,7 +332,8 @@ def _malformed() -> Iterator[Variant]:
 
 def variants(endpoints: Iterable[str] | None = None) -> list[Variant]:
     """Every variant, for *endpoints* (any case; default both), in a stable order."""
-    wanted = {codec.canonical_endpoint(e) for e in endpoints} if endpoints else {AUTO, CLICK}
+    wanted = {codec.canonical_endpoint(e) for e in endpoints} if endpoints else set(codec.ENDPOINTS)
     everything = [*_auto_apply_ida(), *_click_through(), *_malformed()]
-    everything.sort(key=lambda v: (v.endpoint != AUTO, v.malformed))  # stable: the order made above
+    order = sorted(codec.ENDPOINTS)
+    everything.sort(key=lambda v: (order.index(v.endpoint), v.malformed))  # stable: the order made above
     return [v for v in everything if v.endpoint in wanted]

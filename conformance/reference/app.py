@@ -34,8 +34,9 @@ from codec import RequestRejected
 
 from ..asgi import ROUTES, Receive, Scope, Send, header, send_response
 from ..formats import requested_format
+from .answers import Answer, Prices, oversized_answer, refused, unknown_error
 from .store import Store
-from .vendor import Answer, Prices, Vendor, oversized_answer, refused, unknown_error
+from .vendor import Vendor
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT",

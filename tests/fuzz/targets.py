@@ -301,7 +301,7 @@ def fuzz_partial_body(data: bytes) -> None:
 
     A body is cut at the size limit, or arrives too slowly.  Options: bit 0 the endpoint, bit 1 GET, bit 2 plain http, bits 3-7 where the limit falls."""
     from conformance.formats import requested_format
-    from conformance.reference.vendor import oversized_answer
+    from conformance.reference.answers import oversized_answer
 
     opts, body = _split(data)
     endpoint = tuple(ENDPOINTS)[opts & 1]
