@@ -278,11 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_client_parser(sub)
     add_checks_parser(sub)
     with contextlib.suppress(ImportError):
-        from .reference.serve import add_serve_parser
+        from .reference.commands import add_serve_parser
 
         add_serve_parser(sub)
     with contextlib.suppress(ImportError):
-        from .reference.accounts import add_accounts_parser
+        from .reference.commands import add_accounts_parser
 
         add_accounts_parser(sub)
     return parser
