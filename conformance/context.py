@@ -187,6 +187,7 @@ class RunContext:
         fmt = expected_format(spec.name, pairs, body)
         url = self.target.url_for(spec.name, base)
         content_type = spec.content_type if method.upper() != "GET" else None
+        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type)
         started = time.perf_counter()
         self.sent += 1
         try:
@@ -195,27 +196,14 @@ class RunContext:
             else:
                 response = self.client.request(method, url, content=body, headers={"Content-Type": spec.content_type})
         except httpx.HTTPError as exc:
-            return Exchange(
-                spec.name,
-                method,
-                url,
-                body,
-                fmt,
-                error=redact(f"{type(exc).__name__}: {exc}", self.secrets),
-                elapsed=time.perf_counter() - started,
-                request_content_type=content_type,
-            )
-        return Exchange(
-            spec.name,
-            method,
-            url,
-            body,
-            fmt,
+            error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
+            return attrs.evolve(sent, error=error, elapsed=time.perf_counter() - started)
+        return attrs.evolve(
+            sent,
             status=response.status_code,
             content_type=response.headers.get("content-type"),
             body=response.content,
             elapsed=time.perf_counter() - started,
-            request_content_type=content_type,
         )
 
     def check(self, exchange: Exchange, expect: Expectation) -> Verdict:

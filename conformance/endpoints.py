@@ -55,7 +55,8 @@ from codec import AUTO_APPLY_IDA, UPDATE_USER_EV_CLICK_THROUGH
 from .formats import default_format
 from .judge import Expectation, judge_response, success_codes
 from .reference.answers import INVALID, UNKNOWN_ERROR, UNRECOGNISED, Answer, Prices
-from .reference.store import VALIDATED, Account, Store
+from .reference.records import VALIDATED, Account
+from .reference.store import Store
 from .results import Exchange
 
 __all__ = [

@@ -13,15 +13,15 @@ import pytest
 from test_server_support import FAST
 
 import conformance.reference.store as store_module
-from conformance.reference.store import (
+from conformance.reference.records import (
     SCHEMA_VERSION,
     AccountExists,
-    Store,
     StoreError,
     UnknownAccount,
     default_data_dir,
     resolve_db,
 )
+from conformance.reference.store import Store
 
 
 @pytest.fixture

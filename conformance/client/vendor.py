@@ -20,8 +20,9 @@ from typing import Any, Final
 import attrs
 
 from ..asgi import App
+from ..reference.records import MEMORY, StoreError
 from ..reference.serve import GENEROUS_CREDIT, ServerGroup, seed_store, server_group, serving_in_background
-from ..reference.store import MEMORY, Store, StoreError
+from ..reference.store import Store
 from ..results import CouldNotRun
 from .recording import Recorder, RecordingApp
 

@@ -35,7 +35,8 @@ from .app import (
     ReferenceApp,
     make_app,
 )
-from .store import DEFAULT_PBKDF2_ITERATIONS, MEMORY, Store
+from .records import MEMORY
+from .store import DEFAULT_PBKDF2_ITERATIONS, Store
 from .tls import TlsFiles, server_tls
 
 __all__ = [

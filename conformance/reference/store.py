@@ -40,8 +40,6 @@ from typing import Any, Final, TypeVar
 
 from .records import (
     AWAITING_CLICK_THROUGH,
-    DATA_DIR_ENV,
-    DB_NAME,
     MEMORY,
     SCHEMA,
     SCHEMA_VERSION,
@@ -53,29 +51,9 @@ from .records import (
     Order,
     StoreError,
     UnknownAccount,
-    default_data_dir,
-    resolve_db,
 )
 
-__all__ = [
-    "AWAITING_CLICK_THROUGH",
-    "DATA_DIR_ENV",
-    "DB_NAME",
-    "DEFAULT_PBKDF2_ITERATIONS",
-    "MEMORY",
-    "SCHEMA_VERSION",
-    "VALIDATED",
-    "Account",
-    "AccountExists",
-    "AccountSummary",
-    "ClickThroughEvent",
-    "Order",
-    "Store",
-    "StoreError",
-    "UnknownAccount",
-    "default_data_dir",
-    "resolve_db",
-]
+__all__ = ["DEFAULT_PBKDF2_ITERATIONS", "Store"]
 
 T = TypeVar("T")
 

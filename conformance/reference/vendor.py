@@ -20,7 +20,8 @@ import codec
 
 from ..endpoints import behaviour
 from .answers import Answer, Prices
-from .store import Account, Store
+from .records import Account
+from .store import Store
 
 __all__ = ["Vendor"]
 
