@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 import codec
@@ -128,6 +129,17 @@ def test_the_imports_form_no_cycle() -> None:
 def test_report_and_runner_no_longer_import_each_other() -> None:
     assert "conformance.runner" not in GRAPH["conformance.report"]
     assert "conformance.report" not in GRAPH["conformance.runner"]
+
+
+def test_the_wheel_ships_every_package_and_the_price_list() -> None:
+    """``pip install .`` (not editable) installs every package of conformance/ -- a subpackage
+    missing from pyproject.toml's list is missing from the wheel -- and the reference server's
+    price list."""
+    setuptools = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    packages = {".".join(p.parent.relative_to(ROOT.parent).parts) for p in ROOT.rglob("__init__.py")}
+    assert packages <= set(setuptools["packages"])
+    assert "prices.toml" in setuptools["package-data"]["conformance.reference"]
+    assert (ROOT / "reference" / "prices.toml").is_file()
 
 
 def test_every_unit_is_small() -> None:
