@@ -13,7 +13,6 @@ import json
 import os
 import random
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,35 +145,11 @@ def cmd_checks(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def embedded_target() -> Iterator[dict[str, Any]]:
-    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
-    import secrets as pysecrets
-
-    from .reference.serve import running_server
-
-    name = "conformance"
-    password = pysecrets.token_urlsafe(18)
-    sasp = pysecrets.token_hex(8)
-    with running_server(
-        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:"
-    ) as server:
-        yield {
-            "url": server.base_url,
-            "plain_url": server.plain_url,
-            "login_name": name,
-            "login_password": password,
-            "sasp_session_id": sasp,
-            "cacert": server.ca_file,
-            "check_auth": True,
-        }
-
-
 def cmd_server(args: argparse.Namespace) -> int:
     from .context import RunContext, Target, TargetUnreachable
     from .report import finish_run, progress_line
     from .results import CouldNotRun, Result
-    from .runner import probe_target, run_checks, select_checks, unmet_requirement
+    from .runner import embedded_target, probe_target, run_checks, select_checks, unmet_requirement
 
     try:
         checks = select_checks(args.endpoint, args.only)

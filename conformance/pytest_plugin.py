@@ -114,7 +114,7 @@ def _context(config: pytest.Config) -> Any:
     if state is not None:
         return state["ctx"]
     from .context import RunContext, Target, TargetUnreachable
-    from .runner import probe_target
+    from .runner import embedded_target, probe_target
 
     stack = contextlib.ExitStack()
     url = config.getoption("--comodo-url")
@@ -129,8 +129,6 @@ def _context(config: pytest.Config) -> Any:
         False if config.getoption("--comodo-insecure") else (config.getoption("--comodo-cacert") or True)
     )
     if url == "embedded":
-        from .cli import embedded_target
-
         settings = stack.enter_context(embedded_target())
         url = settings["url"]
         verify = settings["cacert"]

@@ -8,9 +8,12 @@ with :func:`check_result`.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import secrets as pysecrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import codec
 
@@ -18,9 +21,18 @@ from .checks import Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
 from .endpoints import OrderUnavailable
 from .judge import Expectation
+from .reference.serve import running_server
 from .results import Result, Run
 
-__all__ = ["check_result", "probe_target", "run_check", "run_checks", "select_checks", "unmet_requirement"]
+__all__ = [
+    "check_result",
+    "embedded_target",
+    "probe_target",
+    "run_check",
+    "run_checks",
+    "select_checks",
+    "unmet_requirement",
+]
 
 
 def select_checks(
@@ -134,3 +146,23 @@ def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None =
     run.requests = ctx.sent
     run.info["requests"] = ctx.sent
     return run
+
+
+@contextlib.contextmanager
+def embedded_target() -> Iterator[dict[str, Any]]:
+    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
+    name = "conformance"
+    password = pysecrets.token_urlsafe(18)
+    sasp = pysecrets.token_hex(8)
+    with running_server(
+        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:"
+    ) as server:
+        yield {
+            "url": server.base_url,
+            "plain_url": server.plain_url,
+            "login_name": name,
+            "login_password": password,
+            "sasp_session_id": sasp,
+            "cacert": server.ca_file,
+            "check_auth": True,
+        }
