@@ -86,7 +86,7 @@ def test_checks_per_second_in_process(benchmark: Any) -> None:
     assert all(r[1] == 0 for r in runs)
 
 
-_DONE = re.compile(r"(\d+) checks, (\d+) requests in ([0-9.]+) s")
+_DONE = re.compile(r"(\d+) checks, \d+ failed, \d+ with notes, (\d+) requests in ([0-9.]+) s")
 
 
 def test_full_default_run_over_loopback(benchmark: Any) -> None:
