@@ -1,4 +1,35 @@
-"""Conformance test kit for the Comodo reseller APIs: checks, runners, reference server, reports."""
+"""Conformance test kit for the Comodo reseller APIs: checks, runners, reference server, reports.
+
+The packages show the architecture:
+
+* :mod:`conformance.checks` -- the check catalog (one module per family group) and the one
+  Hypothesis runner; :mod:`conformance.context` sends a check's requests to a server, and
+  :mod:`conformance.runner` runs checks (for :mod:`conformance.cli` and
+  :mod:`conformance.pytest_plugin` alike);
+* :mod:`conformance.client` -- checking a client program: the checking vendor, recording and
+  judging its requests, running it, and the decoding adapter protocol;
+* :mod:`conformance.reference` -- the reference server, a stateful simulator of the vendor;
+* :mod:`conformance.endpoints` -- every piece of per-endpoint behaviour the kit needs;
+* :mod:`conformance.judge` judges one exchange; :mod:`conformance.results` is the one result
+  model every mode produces and :mod:`conformance.report` the only writer of reports.
+
+Layers, lowest first.  A module imports from its own layer and the layers below it, never from
+one above, and the imports form no cycle (``tests/test_conformance_layout.py`` reads this list
+and checks both):
+
+1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
+   ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``
+2. judging, reporting and the reference server's state: ``judge``, ``report``,
+   ``reference.store``, ``reference.answers``
+3. per-endpoint behaviour: ``endpoints``
+4. the kit's three sides: the reference server ``reference``, the server checks ``context`` and
+   ``checks``, client mode ``client``
+5. running: ``runner``, ``client.cli``
+6. entry points: ``cli``, ``pytest_plugin``, ``__main__``
+
+Within layer 4 the server checks and client mode never import each other, and the reference
+server imports neither (client mode starts the reference server as its checking vendor).
+"""
 
 DEFAULT_EXAMPLES = 100
 """Hypothesis examples per property check when the user does not say (a full default run of both

@@ -13,9 +13,8 @@ import json
 import os
 import random
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import codec
 
@@ -146,50 +145,11 @@ def cmd_checks(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Progress:
-    def __init__(self, out: IO[str], quiet: bool) -> None:
-        self.out = out
-        self.quiet = quiet
-
-    def __call__(self, result: Any, i: int, n: int) -> None:
-        if self.quiet:
-            return
-        mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[result.status]
-        notes = f" ({len(result.outcome.notes)} note(s))" if result.outcome.notes else ""
-        extra = f" - {result.outcome.reason}" if result.status == "skipped" else ""
-        width = len(str(n))
-        self.out.write(f"[{i:>{width}}/{n}] {mark} {result.check.id}{notes}{extra}\n")
-        self.out.flush()
-
-
-@contextlib.contextmanager
-def embedded_target() -> Iterator[dict[str, Any]]:
-    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
-    import secrets as pysecrets
-
-    from .serve import running_server
-
-    name = "conformance"
-    password = pysecrets.token_urlsafe(18)
-    sasp = pysecrets.token_hex(8)
-    with running_server(
-        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:"
-    ) as server:
-        yield {
-            "url": server.base_url,
-            "plain_url": server.plain_url,
-            "login_name": name,
-            "login_password": password,
-            "sasp_session_id": sasp,
-            "cacert": server.ca_file,
-            "check_auth": True,
-        }
-
-
 def cmd_server(args: argparse.Namespace) -> int:
     from .context import RunContext, Target, TargetUnreachable
-    from .report import print_summary, write_json, write_junit
-    from .runner import probe_target, run_checks, select_checks, unmet_requirement
+    from .report import finish_run, progress_line
+    from .results import CouldNotRun, Result
+    from .runner import embedded_target, probe_target, run_checks, select_checks, unmet_requirement
 
     try:
         checks = select_checks(args.endpoint, args.only)
@@ -264,13 +224,18 @@ def cmd_server(args: argparse.Namespace) -> int:
         except TargetUnreachable as exc:
             print(f"conformance: cannot reach the server: {exc}", file=sys.stderr)
             return 2
-        report = run_checks(ctx, checks, _Progress(sys.stderr, args.quiet))
-        print_summary(report, sys.stdout)
-        if args.junit:
-            write_junit(report, args.junit)
-        if args.json:
-            write_json(report, args.json)
-        return 0 if report.conforming else 1
+
+        def progress(result: Result, i: int, n: int) -> None:
+            if not args.quiet:
+                sys.stderr.write(progress_line(result, i, n, ctx.secrets) + "\n")
+                sys.stderr.flush()
+
+        run = run_checks(ctx, checks, progress)
+        try:
+            return finish_run(run, sys.stdout, junit=args.junit, json_path=args.json)
+        except CouldNotRun as exc:
+            print(f"conformance: {exc}", file=sys.stderr)
+            return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,16 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_server_parser(sub)
     with contextlib.suppress(ImportError):
-        from .client_mode import add_client_parser
+        from .client.cli import add_client_parser
 
         add_client_parser(sub)
     add_checks_parser(sub)
     with contextlib.suppress(ImportError):
-        from .serve import add_serve_parser
+        from .reference.commands import add_serve_parser
 
         add_serve_parser(sub)
     with contextlib.suppress(ImportError):
-        from .accounts import add_accounts_parser
+        from .reference.commands import add_accounts_parser
 
         add_accounts_parser(sub)
     return parser

@@ -2,7 +2,8 @@
 
 :class:`Target` says where and as whom; :class:`RunContext` holds the HTTP client, the baseline
 valid request of each endpoint, the orders the run created (for click-through checks) and the
-unique foreign order numbers.  All AutoApplyIdA requests it sends carry ``test=Y``.
+unique foreign order numbers.  Every order it sends carries ``test=Y``; orders for the checks
+that need one are placed as :func:`conformance.endpoints.place_order` says.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import ssl
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 import httpx
@@ -20,10 +20,14 @@ import httpx
 import codec
 
 from . import DEFAULT_EXAMPLES
-from .judge import Exchange, Expectation, Verdict, judge_response, redact
+from .endpoints import place_order
+from .formats import expected_format
+from .judge import Expectation, Verdict, judge_response
+from .report import redact
+from .results import Exchange
 from .strategies import SAFETY_FIELDS
 
-__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "success_codes"]
+__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value"]
 
 
 class TargetUnreachable(Exception):
@@ -57,11 +61,6 @@ class Target:
     def url_for(self, endpoint: str, base: str | None = None) -> str:
         base = base or self.base_url
         return base.rstrip("/") + "/!" + codec.canonical_endpoint(endpoint)
-
-
-def success_codes(endpoint: str) -> frozenset[int]:
-    """The codes a valid request may earn: the table's non-negative codes."""
-    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
 
 
 _TEXT = "Conformance Test"
@@ -163,22 +162,8 @@ class RunContext:
         if self.target.order_number:
             return self.target.order_number
         if "order" not in self._orders:
-            self._orders["order"] = self.place_order(validated="N")
+            self._orders["order"] = place_order(self, validated="N")
         return self._orders["order"]
-
-    def place_order(self, *, validated: str = "N", extra: Mapping[str, str] | None = None) -> str:
-        """Place a test order with AutoApplyIdA and return its number; raise TargetUnreachable
-        with the reason when the server does not give one."""
-        wire = self.baseline("AutoApplyIdA")
-        wire["isCustomerValidated"] = validated
-        wire["responseFormat"] = "1"
-        wire.update(extra or {})
-        exchange = self.send("AutoApplyIdA", wire)
-        verdict = judge_response(exchange, Expectation(codes=success_codes("AutoApplyIdA"), row="AutoApplyIdA.codes"))
-        if verdict.response is None or verdict.response.order_number is None:
-            reason = "; ".join(f.message for f in verdict.findings) or "no order number"
-            raise OrderUnavailable(f"could not place a test order to click through: {reason}")
-        return str(verdict.response.order_number)
 
     # ------------------------------------------------------------------ sending
 
@@ -199,8 +184,10 @@ class RunContext:
             body = codec.encode_request_fields(spec.name, fields, validate=False).body
         pairs = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         self._guard_test_orders(spec, pairs)
-        fmt = _requested_format(spec, pairs)
+        fmt = expected_format(spec.name, pairs, body)
         url = self.target.url_for(spec.name, base)
+        content_type = spec.content_type if method.upper() != "GET" else None
+        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type)
         started = time.perf_counter()
         self.sent += 1
         try:
@@ -209,21 +196,10 @@ class RunContext:
             else:
                 response = self.client.request(method, url, content=body, headers={"Content-Type": spec.content_type})
         except httpx.HTTPError as exc:
-            return Exchange(
-                spec.name,
-                method,
-                url,
-                body,
-                fmt,
-                error=redact(f"{type(exc).__name__}: {exc}", self.secrets),
-                elapsed=time.perf_counter() - started,
-            )
-        return Exchange(
-            spec.name,
-            method,
-            url,
-            body,
-            fmt,
+            error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
+            return attrs.evolve(sent, error=error, elapsed=time.perf_counter() - started)
+        return attrs.evolve(
+            sent,
             status=response.status_code,
             content_type=response.headers.get("content-type"),
             body=response.content,
@@ -247,29 +223,3 @@ class RunContext:
                     )
                 if not values and any(k.lower() in {"product", "days"} for k, _ in pairs):
                     raise RuntimeError(f"refusing to send {spec.name} without {f.name}=Y")
-
-
-class OrderUnavailable(Exception):
-    """No order could be placed for the click-through checks."""
-
-
-def _requested_format(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> int | None:
-    """The format the answer must use: the requested one, the default when none was asked for,
-    None (either; note ``format-of-errors``) when the request's responseFormat is invalid."""
-    name = spec.format_field
-    if name is None:
-        return None
-    f = spec.by_key[name.lower()]
-    values = [v for k, v in pairs if k.lower() == f.key]
-    if not values or values[0] == "":
-        return int(f.default or 0)
-    allowed = (f.allowed or {}).get("values", [])
-    return int(values[0]) if len(values) == 1 and values[0] in allowed else None
-
-
-def as_pairs(wire: Mapping[str, str]) -> list[tuple[str, str]]:
-    return list(wire.items())
-
-
-def describe(value: Any) -> str:
-    return repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."

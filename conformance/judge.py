@@ -8,31 +8,37 @@ format.  :func:`judge_response` decodes an answer with the codec (leniently), th
 * the code must be one the check expects; a code outside that set but inside the set a note
   accepts is a note.
 
-:func:`judge_request` does the same for a request a client sent (client mode).
+:func:`judge_request` does the same for a request a client sent (client mode);
+:func:`cite_rule` says where a rule a finding names comes from.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
-from urllib.parse import quote_plus
+from typing import Any
 
 import attrs
 
 import codec
 
-__all__ = ["SUCCESS", "Exchange", "Expectation", "Finding", "Verdict", "judge_request", "judge_response", "redact"]
+from .results import Exchange, Finding
+
+__all__ = [
+    "SUCCESS",
+    "Expectation",
+    "Verdict",
+    "cite_rule",
+    "judge_request",
+    "judge_response",
+    "request_row",
+    "success_codes",
+]
 
 SUCCESS = "success"
 
 
-@attrs.frozen
-class Finding:
-    """One observation: ``failure`` (the implementation breaks a table row) or ``note`` (it takes
-    a reading a note allows).  ``rule`` is the table row or note id."""
-
-    severity: Literal["failure", "note"]
-    rule: str
-    message: str
+def success_codes(endpoint: str) -> frozenset[int]:
+    """The codes a valid request may earn: the table's non-negative codes."""
+    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
 
 
 @attrs.frozen
@@ -57,22 +63,6 @@ class Expectation:
 
 
 @attrs.frozen
-class Exchange:
-    """One request sent and what came back (or the transport error)."""
-
-    endpoint: str
-    method: str
-    url: str
-    request_body: bytes
-    response_format: int | None
-    status: int | None = None
-    content_type: str | None = None
-    body: bytes | None = None
-    error: str | None = None
-    elapsed: float = 0.0
-
-
-@attrs.frozen
 class Verdict:
     response: Any
     findings: tuple[Finding, ...]
@@ -84,14 +74,6 @@ class Verdict:
     @property
     def notes(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "note")
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """*text* with every secret (as is, and percent-encoded as a form would carry it) replaced."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        for form in {secret, quote_plus(secret), quote_plus(secret, safe="")}:
-            text = text.replace(form, codec.REDACTED)
-    return text
 
 
 def _accepts(spec: codec.EndpointSpec, note: str | None) -> frozenset[int]:
@@ -106,6 +88,8 @@ def _is_note(spec: codec.EndpointSpec, rule: str) -> bool:
 
 def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
     """Judge *exchange*'s answer against the tables and *expect*."""
+    if exchange.endpoint is None:
+        return Verdict(None, (Finding("failure", "endpoint.path", f"{exchange.url}: no endpoint there"),))
     spec = codec.endpoint_spec(exchange.endpoint)
     findings: list[Finding] = []
     if exchange.error is not None or exchange.body is None:
@@ -143,9 +127,9 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
                 )
             )
         else:
-            detail = f": {response.error_message}" if response.error_message else ""
+            said = f": {response.error_message}" if response.error_message else ""
             findings.append(
-                Finding("failure", expect.row, f"answered errorCode {code}{detail}; expected {_codes(expect.codes)}")
+                Finding("failure", expect.row, f"answered errorCode {code}{said}; expected {_codes(expect.codes)}")
             )
     elif code < 0:
         detail = codec.error_detail(response)
@@ -222,14 +206,15 @@ def judge_request(
                 spec.name, body, method=method, scheme=scheme, content_type=content_type, strict=False, version=version
             )
         except codec.RequestRejected as exc:
-            findings.append(Finding("failure", _request_row(spec, exc), exc.message))
+            findings.append(Finding("failure", request_row(spec, exc), exc.message))
             return None, tuple(findings)
         note = _note_for(spec, strict_exc)
         findings.append(Finding("note", note, strict_exc.message))
         return request, tuple(findings)
 
 
-def _request_row(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
+def request_row(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
+    """The table row a rejected request breaks: ``ENDPOINT.request.FIELD.RULE`` (or ``ENDPOINT.request.RULE``)."""
     if exc.field:
         return f"{spec.name}.request.{exc.field}.{exc.rule}"
     return f"{spec.name}.request.{exc.rule}"
@@ -244,3 +229,18 @@ def _note_for(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
     if exc.rule == "exclusive":
         return "sasp-excludes-login"
     return "names-case-insensitive"
+
+
+def cite_rule(rule: str) -> str | None:
+    """Where a rule's table row comes from: the document and line of the variable it names."""
+    parts = rule.split(".")
+    if len(parts) >= 3 and parts[0] in codec.ENDPOINTS and parts[1] == "request":
+        spec = codec.endpoint_spec(parts[0])
+        f = spec.by_key.get(parts[2].lower())
+        if f is not None:
+            return f"{spec.table['provenance']['source']} line {f.source_line} ({f.name})"
+    if len(parts) >= 2 and parts[0] in codec.ENDPOINTS:
+        return f"spec/tables/{parts[0]}.json ({'.'.join(parts[1:])})"
+    if any(rule in codec.endpoint_spec(name).notes for name in codec.ENDPOINTS):
+        return f"spec/readings.toml (note {rule})"
+    return None

@@ -75,27 +75,19 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         from .checks import check_by_id
-        from .report import format_failure
-        from .runner import CheckResult, unmet_requirement
+        from .report import failure_block
+        from .runner import check_result, run_check
 
         ctx = _context(self.config)
         check = check_by_id(self.check_id)
         self.user_properties.append(("cites", check.cites))
-        reason = unmet_requirement(check, ctx.target)
-        if reason:
-            pytest.skip(reason)
-        from .context import OrderUnavailable
-
-        try:
-            outcome = check.run(ctx)
-        except OrderUnavailable as exc:
-            pytest.skip(str(exc))
+        outcome = run_check(check, ctx)
         for note in outcome.notes:
             self.user_properties.append(("note", f"{note.rule}: {note.message}"))
         if outcome.status == "skipped":
             pytest.skip(outcome.reason)
         if outcome.status == "failed":
-            raise CheckFailed(format_failure(CheckResult(check, outcome, 0.0), ctx.secrets))
+            raise CheckFailed(failure_block(check_result(check, outcome, 0.0), ctx.secrets))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
@@ -122,7 +114,7 @@ def _context(config: pytest.Config) -> Any:
     if state is not None:
         return state["ctx"]
     from .context import RunContext, Target, TargetUnreachable
-    from .runner import probe_target
+    from .runner import embedded_target, probe_target
 
     stack = contextlib.ExitStack()
     url = config.getoption("--comodo-url")
@@ -137,8 +129,6 @@ def _context(config: pytest.Config) -> Any:
         False if config.getoption("--comodo-insecure") else (config.getoption("--comodo-cacert") or True)
     )
     if url == "embedded":
-        from .cli import embedded_target
-
         settings = stack.enter_context(embedded_target())
         url = settings["url"]
         verify = settings["cacert"]

@@ -1,60 +1,38 @@
-"""Running checks against a target, with progress, and collecting the results."""
+"""Running checks against a server: choosing them, running one (or skipping it), running many.
+
+The command line (:mod:`conformance.cli`) and the pytest plugin (:mod:`conformance.pytest_plugin`)
+both run a check with :func:`run_check`, so they skip for the same reasons, and turn its
+:class:`~conformance.checks.Outcome` into the kit's one :class:`~conformance.results.Result`
+with :func:`check_result`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import secrets as pysecrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-
-import attrs
 
 import codec
 
 from .checks import Check, Outcome, catalog
-from .context import OrderUnavailable, RunContext, Target, TargetUnreachable
+from .context import RunContext, Target, TargetUnreachable
+from .endpoints import OrderUnavailable
 from .judge import Expectation
+from .reference.serve import running_server
+from .results import Result, Run
 
-__all__ = ["CheckResult", "RunReport", "probe_target", "run_checks", "select_checks", "unmet_requirement"]
-
-
-@attrs.frozen
-class CheckResult:
-    check: Check
-    outcome: Outcome
-    duration: float
-
-    @property
-    def status(self) -> str:
-        return self.outcome.status
-
-
-@attrs.define
-class RunReport:
-    target: str
-    seed: int
-    examples: int
-    results: list[CheckResult] = attrs.Factory(list)
-    duration: float = 0.0
-    requests: int = 0
-    secrets: list[str] = attrs.Factory(list)
-
-    @property
-    def failed(self) -> list[CheckResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    @property
-    def conforming(self) -> bool:
-        return not self.failed
-
-    def summary(self) -> dict[str, dict[str, int]]:
-        """Per endpoint: passed, failed, skipped, and notes (distinct notes seen)."""
-        out: dict[str, dict[str, int]] = {}
-        for r in self.results:
-            row = out.setdefault(r.check.endpoint, {"passed": 0, "failed": 0, "skipped": 0, "notes": 0})
-            row[r.status] += 1
-            row["notes"] += len({n.rule for n in r.outcome.notes})
-        return out
+__all__ = [
+    "check_result",
+    "embedded_target",
+    "probe_target",
+    "run_check",
+    "run_checks",
+    "select_checks",
+    "unmet_requirement",
+]
 
 
 def select_checks(
@@ -99,10 +77,11 @@ def unmet_requirement(check: Check, target: Target) -> str | None:
 
 def probe_target(ctx: RunContext) -> None:
     """Raise TargetUnreachable with a one-line reason when the target does not answer at all."""
-    exchange = ctx.send("AutoApplyIdA", {}, method="GET")
+    endpoint = min(codec.ENDPOINTS)
+    exchange = ctx.send(endpoint, {}, method="GET")
     if exchange.error is not None:
         raise TargetUnreachable(f"{ctx.target.base_url}: {exchange.error}")
-    verdict = ctx.check(exchange, Expectation(codes=frozenset({-17}), row="AutoApplyIdA.codes.-17"))
+    verdict = ctx.check(exchange, Expectation(codes=frozenset({-17}), row=f"{endpoint}.codes.-17"))
     # 405: the URL exists and refuses GET, which is for the method check to judge, not a reason not to run
     if verdict.response is None and exchange.status not in (200, 405):
         raise TargetUnreachable(
@@ -110,44 +89,80 @@ def probe_target(ctx: RunContext) -> None:
         )
 
 
-Progress = Callable[[CheckResult, int, int], None]
+def run_check(check: Check, ctx: RunContext) -> Outcome:
+    """Run *check*, or skip it: when the target does not meet its requirements, or no test order
+    could be placed for it."""
+    reason = unmet_requirement(check, ctx.target)
+    if reason is not None:
+        return Outcome("skipped", reason=reason, examples=0)
+    try:
+        return check.run(ctx)
+    except OrderUnavailable as exc:
+        return Outcome("skipped", reason=str(exc), examples=0)
 
 
-def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None = None) -> RunReport:
-    """Run *checks* in order; a check whose requirements are unmet is skipped with the reason."""
-    report = RunReport(target=ctx.target.base_url, seed=ctx.seed, examples=ctx.examples, secrets=ctx.secrets)
+def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
+    """*check*'s *outcome* as a result (the example shown only when it failed)."""
+    details = check.as_dict()
+    for key in ("id", "cites"):
+        details.pop(key)
+    return Result(
+        id=check.id,
+        group=check.endpoint,
+        status=outcome.status,
+        findings=outcome.findings,
+        cites=check.cites,
+        expects=check.expects,
+        example=outcome.exchange if outcome.status == "failed" else None,
+        duration=duration,
+        examples=outcome.examples,
+        reason=outcome.reason,
+        details=details,
+    )
+
+
+Progress = Callable[[Result, int, int], None]
+
+
+def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None = None) -> Run:
+    """Run *checks* in order (see :func:`run_check`); *progress* sees each result as it comes."""
+    target = ctx.target
+    run = Run(
+        mode="server",
+        noun="check",
+        secrets=ctx.secrets,
+        info={"target": target.base_url, "seed": ctx.seed, "examples": ctx.examples},
+        seed=ctx.seed,
+        ca_file=target.verify if isinstance(target.verify, str) else None,
+    )
     started = time.perf_counter()
     for i, check in enumerate(checks, 1):
         t0 = time.perf_counter()
-        reason = unmet_requirement(check, ctx.target)
-        outcome: Outcome
-        if reason is not None:
-            outcome = Outcome("skipped", reason=reason, examples=0)
-        else:
-            try:
-                outcome = check.run(ctx)
-            except OrderUnavailable as exc:
-                outcome = Outcome("skipped", reason=str(exc), examples=0)
-        result = CheckResult(check, outcome, time.perf_counter() - t0)
-        report.results.append(result)
+        result = check_result(check, run_check(check, ctx), time.perf_counter() - t0)
+        run.results.append(result)
         if progress is not None:
             progress(result, i, len(checks))
-    report.duration = time.perf_counter() - started
-    report.requests = ctx.sent
-    return report
+    run.duration = time.perf_counter() - started
+    run.requests = ctx.sent
+    run.info["requests"] = ctx.sent
+    return run
 
 
-def result_dict(result: CheckResult, secrets: list[str]) -> dict[str, Any]:
-    from .report import exchange_dict
-
-    out: dict[str, Any] = result.check.as_dict()
-    out.update(
-        outcome=result.status,
-        duration=round(result.duration, 4),
-        examples=result.outcome.examples,
-        reason=result.outcome.reason or None,
-        findings=[{"severity": f.severity, "rule": f.rule, "message": f.message} for f in result.outcome.findings],
-    )
-    if result.status == "failed" and result.outcome.exchange is not None:
-        out["example"] = exchange_dict(result.outcome.exchange, secrets)
-    return out
+@contextlib.contextmanager
+def embedded_target() -> Iterator[dict[str, Any]]:
+    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
+    name = "conformance"
+    password = pysecrets.token_urlsafe(18)
+    sasp = pysecrets.token_hex(8)
+    with running_server(
+        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:"
+    ) as server:
+        yield {
+            "url": server.base_url,
+            "plain_url": server.plain_url,
+            "login_name": name,
+            "login_password": password,
+            "sasp_session_id": sasp,
+            "cacert": server.ca_file,
+            "check_auth": True,
+        }

@@ -25,9 +25,11 @@ import pytest
 
 import codec
 from conformance import cli
-from conformance.adapters import protocol
 from conformance.adapters.codec_adapter import answer as reference_answer
-from conformance.client_mode import judge_client_request, scrub
+from conformance.client.adapter import compare
+from conformance.client.judging import judge_client_request
+from conformance.client.variants import expected_reading, variants
+from conformance.report import scrub
 
 pytestmark = pytest.mark.network
 
@@ -145,11 +147,11 @@ def test_reports_carry_no_secret(capsys: pytest.CaptureFixture[str], tmp_path: P
         assert CANARY not in text, name
     data = json.loads(texts["json"])
     assert data["verdict"] == "not conforming" and data["mode"] == "client"
-    (case,) = data["cases"]
+    (case,) = data["results"]
     assert case["outcome"] == "failed"
     assert case["findings"][0]["rule"] == CLIENT_CATCHES["sasp-with-login"]
     assert case["findings"][0]["cites"].startswith("spec/sources/AutoApplyIdA-1.05.txt line ")
-    body = case["request"]["body"]
+    body = case["example"]["request"]["body"]
     assert "loginPassword=<redacted>" in body and "saspSessionID=<redacted>" in body
     assert data["command"]["exit_status"] == 1
     root = ET.fromstring(texts["junit"])
@@ -350,11 +352,11 @@ def test_variants_are_what_the_tables_allow() -> None:
     """Allowed variants decode with deviations only notes allow; malformed ones do not decode;
     every code, status and format of the tables is sent."""
     seen: dict[str, set[Any]] = {"codes": set(), "statuses": set(), "formats": set()}
-    variants = protocol.variants()
-    assert len({v.id for v in variants}) == len(variants)
-    for v in variants:
+    sent = variants()
+    assert len({v.id for v in sent}) == len(sent)
+    for v in sent:
         spec = codec.endpoint_spec(v.endpoint)
-        reading = protocol.expected_reading(v)
+        reading = expected_reading(v)
         if v.malformed:
             assert isinstance(reading, codec.ResponseInvalid), v.id
             continue
@@ -374,9 +376,9 @@ def test_variants_are_what_the_tables_allow() -> None:
 
 
 def test_reference_adapter_agrees_in_process() -> None:
-    for number, v in enumerate(protocol.variants(), 1):
+    for number, v in enumerate(variants(), 1):
         answer = json.loads(json.dumps(reference_answer(v.message(number))), parse_float=Decimal)
-        assert protocol.compare(v, protocol.expected_reading(v), answer) == (), v.id
+        assert compare(v, expected_reading(v), answer) == (), v.id
 
 
 @pytest.mark.parametrize("argv", [["-m", "conformance.adapters.codec_adapter"], [ADAPTER]])
@@ -386,7 +388,7 @@ def test_correct_adapters_conform(argv: list[str], capsys: pytest.CaptureFixture
     assert code == 0, out + err
     assert "CONFORMING" in out
     data = json.loads(report.read_text())
-    assert data["mode"] == "adapter" and len(data["cases"]) == len(protocol.variants())
+    assert data["mode"] == "adapter" and len(data["results"]) == len(variants())
 
 
 @pytest.mark.parametrize("fault", sorted(ADAPTER_CATCHES))

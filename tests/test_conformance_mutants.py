@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from mutants import FAULTS, KILLED_BY, Switchboard, broken_server, failing_rules, killed, run_kit
 
-from conformance.checks import FAMILIES, catalog
-from conformance.runner import RunReport
-from conformance.serve import RunningServer
+from conformance.checks import FAMILIES, catalog, check_by_id
+from conformance.reference.serve import RunningServer
+from conformance.results import Exchange, Run
 
 SEED = 20240601
 
-_REPORTS: dict[str, RunReport] = {}
+_REPORTS: dict[str, Run] = {}
 
 # what the failing example of a Hypothesis check must show: the server built from document 1.04
 # fails on a request naming an ida* variable; the one skipping value checks for SASP sessions, on a
@@ -38,7 +38,7 @@ def loopback() -> Iterator[tuple[RunningServer, Switchboard]]:
         yield pair
 
 
-def _report(loopback: tuple[RunningServer, Switchboard], name: str) -> RunReport:
+def _report(loopback: tuple[RunningServer, Switchboard], name: str) -> Run:
     """The kit's report on mutant *name* (run once per test process)."""
     if name not in _REPORTS:
         server, board = loopback
@@ -60,9 +60,9 @@ def test_the_reference_server_passes_every_check(loopback: tuple[RunningServer, 
     none needs a note (the reference takes the readings the notes describe)."""
     server, board = loopback
     report = run_kit(server, board, None, seed=SEED)
-    assert report.conforming, [(r.check.id, r.outcome.findings) for r in report.failed]
+    assert report.conforming, [(r.id, r.findings) for r in report.failed]
     assert [r.status for r in report.results] == ["passed"] * len(catalog())
-    assert all(not r.outcome.notes for r in report.results)
+    assert all(not r.notes for r in report.results)
     assert board.departures == 0
 
 
@@ -79,10 +79,10 @@ def test_the_kit_fails_the_mutant_in_its_family(loopback: tuple[RunningServer, S
     if variant.rule is not None:
         assert any(variant.rule in rule for rule in rules), f"{name}: {variant.rule!r} not among {rules}"
     for result in report.failed:
-        assert result.outcome.exchange is not None and result.outcome.exchange.body is not None
+        assert isinstance(result.example, Exchange) and result.example.body is not None
     if name in SHOWN:
-        [example] = [r.outcome.exchange for r in report.failed if r.check.family == variant.family]
-        assert example is not None and SHOWN[name](example.request_body), example.request_body
+        [example] = [r.example for r in report.failed if check_by_id(r.id).family == variant.family]
+        assert isinstance(example, Exchange) and SHOWN[name](example.request_body), example
 
 
 def test_kill_count(loopback: tuple[RunningServer, Switchboard], record_property: pytest.RecordProperty) -> None:

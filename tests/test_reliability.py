@@ -42,8 +42,8 @@ from test_server_support import order as support_order
 import codec
 from codec import AUTO_APPLY_IDA as AUTO
 from codec import UPDATE_USER_EV_CLICK_THROUGH as CLICK
-from conformance.serve import GENEROUS_CREDIT
-from conformance.store import Store
+from conformance.reference.serve import GENEROUS_CREDIT
+from conformance.reference.store import Store
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

@@ -16,9 +16,11 @@ import pytest
 from test_server_support import FAST, PASSWORD, click, order
 
 import codec
-from conformance.app import ROUTES, ReferenceApp, make_app
-from conformance.store import Store
-from conformance.vendor import Prices, oversized_answer, requested_format
+from conformance.asgi import ROUTES
+from conformance.formats import requested_format
+from conformance.reference.answers import Prices, oversized_answer
+from conformance.reference.app import ReferenceApp, make_app
+from conformance.reference.store import Store
 
 AUTO = "AutoApplyIdA"
 CLICK = "UpdateUserEvClickThrough"
@@ -453,7 +455,11 @@ def test_a_failure_outside_the_store_is_minus_14_too(
     expect_error(unpriced.post(AUTO, order(product="37")), AUTO, -14)  # KeyError: no price for 37
     assert "KeyError" in caplog.text
     monkeypatch.setattr(codec, "decode_request", _boom)
-    expect_error(unpriced.post(AUTO, order(responseFormat="1")), AUTO, -14)
+    # the codec's decoder also reads which format a request asks for (conformance.formats): with
+    # it failing, the -14 comes in the default format
+    response = unpriced.raw(AUTO, order(responseFormat="1"))
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    expect_error(codec.decode_response(AUTO, response.content, response_format=0), AUTO, -14)
     assert PASSWORD not in caplog.text
 
 

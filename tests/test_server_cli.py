@@ -18,7 +18,7 @@ import httpx
 import pytest
 from test_server_support import FAST, PASSWORD, order
 
-from conformance.store import Store
+from conformance.reference.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,8 @@ import pytest
 from test_server_support import FAST, PASSWORD, click, order
 
 import codec
-from conformance.serve import running_server
-from conformance.store import Store
+from conformance.reference.serve import running_server
+from conformance.reference.store import Store
 
 pytestmark = pytest.mark.network
 

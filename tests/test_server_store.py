@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from test_server_support import FAST
 
-import conformance.store as store_module
-from conformance.store import (
+import conformance.reference.store as store_module
+from conformance.reference.records import (
     SCHEMA_VERSION,
     AccountExists,
-    Store,
     StoreError,
     UnknownAccount,
     default_data_dir,
     resolve_db,
 )
+from conformance.reference.store import Store
 
 
 @pytest.fixture

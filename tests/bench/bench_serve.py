@@ -44,8 +44,8 @@ def _wait_for_eof(stop: Any) -> None:
 
 
 def serve_reference(data_dir: Path, db: Path) -> None:
-    from conformance.serve import running_server
-    from conformance.store import Store
+    from conformance.reference.serve import running_server
+    from conformance.reference.store import Store
 
     with Store(db) as store:
         store.add_account(*ACCOUNT, credit=CREDIT, replace=True)
@@ -55,9 +55,9 @@ def serve_reference(data_dir: Path, db: Path) -> None:
 
 
 def serve_static(data_dir: Path) -> None:
-    from conformance.app import DEFAULT_MAX_CONCURRENCY
-    from conformance.serve import _OUTER_LIMIT_FACTOR, ServerGroup, _bind, _url
-    from conformance.tls import server_tls
+    from conformance.reference.app import DEFAULT_MAX_CONCURRENCY
+    from conformance.reference.serve import _OUTER_LIMIT_FACTOR, ServerGroup, _bind, _url
+    from conformance.reference.tls import server_tls
 
     content_type, body = static_answer()
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]

@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 from bench_results import record_line
 
-from conformance.app import make_app
 from conformance.context import RunContext, Target
+from conformance.reference.app import make_app
+from conformance.reference.serve import seed_store
+from conformance.reference.store import Store
 from conformance.runner import run_checks, select_checks
-from conformance.serve import seed_store
-from conformance.store import Store
 
 ROUNDS = int(os.environ.get("COMODO_BENCH_ROUNDS", "3"))
 SECTION = f"conformance, default catalog of both endpoints, seed 1 (medians of {ROUNDS} rounds)"
@@ -86,7 +86,7 @@ def test_checks_per_second_in_process(benchmark: Any) -> None:
     assert all(r[1] == 0 for r in runs)
 
 
-_DONE = re.compile(r"(\d+) checks, (\d+) requests in ([0-9.]+) s")
+_DONE = re.compile(r"(\d+) checks, \d+ failed, \d+ with notes, (\d+) requests in ([0-9.]+) s")
 
 
 def test_full_default_run_over_loopback(benchmark: Any) -> None:

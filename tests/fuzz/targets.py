@@ -297,10 +297,11 @@ def fuzz_decode_form(data: bytes) -> None:
 
 
 def fuzz_partial_body(data: bytes) -> None:
-    """The reference server's readers of bodies it will not decode whole (vendor.requested_format, oversized_answer).
+    """The reference server's readers of bodies it will not decode whole (formats.requested_format, oversized_answer).
 
     A body is cut at the size limit, or arrives too slowly.  Options: bit 0 the endpoint, bit 1 GET, bit 2 plain http, bits 3-7 where the limit falls."""
-    from conformance.vendor import oversized_answer, requested_format
+    from conformance.formats import requested_format
+    from conformance.reference.answers import oversized_answer
 
     opts, body = _split(data)
     endpoint = tuple(ENDPOINTS)[opts & 1]

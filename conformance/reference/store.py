@@ -14,7 +14,8 @@ own bounded cache, so the app can verify a password on a pool thread first
 (:meth:`Store.verify_login_async`) and the store's single worker thread never runs PBKDF2 for a
 password it has already judged -- a stream of wrong passwords cannot stall everyone's orders.
 
-The schema is versioned with ``PRAGMA user_version`` and created on first open.
+The schema (:mod:`conformance.reference.records`, with the rows as frozen classes) is versioned
+with ``PRAGMA user_version`` and created on first open.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import contextvars
 import functools
 import hashlib
 import hmac
-import os
 import secrets
 import sqlite3
 import string
@@ -38,162 +38,29 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-import attrs
+from .records import (
+    AWAITING_CLICK_THROUGH,
+    MEMORY,
+    SCHEMA,
+    SCHEMA_VERSION,
+    VALIDATED,
+    Account,
+    AccountExists,
+    AccountSummary,
+    ClickThroughEvent,
+    Order,
+    StoreError,
+    UnknownAccount,
+)
 
-__all__ = [
-    "DATA_DIR_ENV",
-    "DB_NAME",
-    "DEFAULT_PBKDF2_ITERATIONS",
-    "MEMORY",
-    "SCHEMA_VERSION",
-    "Account",
-    "AccountExists",
-    "AccountSummary",
-    "ClickThroughEvent",
-    "Order",
-    "Store",
-    "StoreError",
-    "UnknownAccount",
-    "default_data_dir",
-    "resolve_db",
-]
+__all__ = ["DEFAULT_PBKDF2_ITERATIONS", "Store"]
 
 T = TypeVar("T")
 
-SCHEMA_VERSION: Final = 1
 DEFAULT_PBKDF2_ITERATIONS: Final = 600_000  # OWASP's figure for PBKDF2-HMAC-SHA256
-DATA_DIR_ENV: Final = "COMODO_CONFORMANCE_DATA"
-DB_NAME: Final = "reference.sqlite3"
-MEMORY: Final = ":memory:"
 _SALT_BYTES = 16
 _CACHE_SIZE = 4096
 _SASP_ALPHABET = string.ascii_letters + string.digits
-
-AWAITING_CLICK_THROUGH: Final = "awaiting_click_through"
-VALIDATED: Final = "validated"
-
-_SCHEMA = f"""
-CREATE TABLE accounts (
-    name TEXT PRIMARY KEY,
-    password_salt TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    password_iterations INTEGER NOT NULL,
-    credit TEXT NOT NULL,
-    payment_required INTEGER NOT NULL DEFAULT 0,
-    manual_approval INTEGER NOT NULL DEFAULT 0,
-    created TEXT NOT NULL
-);
-CREATE TABLE sasp_sessions (
-    session_id TEXT PRIMARY KEY,
-    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-    created TEXT NOT NULL
-);
-CREATE TABLE orders (
-    order_number INTEGER PRIMARY KEY,
-    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-    products TEXT NOT NULL,
-    days INTEGER NOT NULL,
-    cost TEXT NOT NULL,
-    customer_validated INTEGER NOT NULL,
-    organization_name TEXT NOT NULL,
-    country_name TEXT NOT NULL,
-    foreign_order_number TEXT,
-    admin_email TEXT,
-    test INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('{AWAITING_CLICK_THROUGH}', '{VALIDATED}')),
-    created TEXT NOT NULL
-);
-CREATE INDEX orders_by_fon ON orders(account, foreign_order_number);
-CREATE INDEX orders_by_customer ON orders(account, organization_name, country_name, state);
-CREATE TABLE click_through_events (
-    id INTEGER PRIMARY KEY,
-    order_number INTEGER NOT NULL REFERENCES orders(order_number) ON DELETE CASCADE,
-    action TEXT NOT NULL,
-    admin_email TEXT,
-    status INTEGER NOT NULL,
-    created TEXT NOT NULL
-);
-CREATE INDEX events_by_order ON click_through_events(order_number);
-"""
-
-
-class StoreError(Exception):
-    """Base class of the store's refusals (never carries a password)."""
-
-
-class AccountExists(StoreError):
-    """An account of that name exists already."""
-
-
-class UnknownAccount(StoreError):
-    """No account of that name."""
-
-
-@attrs.frozen
-class Account:
-    """A reseller account.  ``credit`` is what orders are debited from."""
-
-    name: str
-    credit: Decimal
-    payment_required: bool
-    manual_approval: bool
-    created: str
-
-
-@attrs.frozen
-class AccountSummary:
-    """An account as ``accounts list`` shows it: no password material, with its order count."""
-
-    account: Account
-    order_count: int
-
-
-@attrs.frozen
-class Order:
-    """A placed order.  ``admin_email`` is the address the click-through goes to (``emailAddress``
-    as sent, None when none was sent); ``state`` is ``awaiting_click_through`` or ``validated``."""
-
-    order_number: int
-    account: str
-    products: tuple[int, ...]
-    days: int
-    cost: Decimal
-    customer_validated: bool
-    organization_name: str
-    country_name: str
-    foreign_order_number: str | None
-    admin_email: str | None
-    test: bool
-    state: str
-    created: str
-
-
-@attrs.frozen
-class ClickThroughEvent:
-    """One !UpdateUserEvClickThrough request that named an order of its account."""
-
-    id: int
-    order_number: int
-    action: str
-    admin_email: str | None
-    status: int
-    created: str
-
-
-def default_data_dir() -> Path:
-    """``$COMODO_CONFORMANCE_DATA``, else ``~/.local/share/comodo-conformance``."""
-    env = os.environ.get(DATA_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".local" / "share" / "comodo-conformance"
-
-
-def resolve_db(data_dir: str | Path | None, db: str | Path | None) -> str | Path:
-    """The database to open: *db* if given (``:memory:`` kept as is), else ``DATA_DIR/reference.sqlite3``
-    with *data_dir* defaulting to :func:`default_data_dir`."""
-    if db is not None:
-        return MEMORY if str(db) == MEMORY else Path(db).expanduser()
-    return Path(data_dir).expanduser() / DB_NAME if data_dir is not None else default_data_dir() / DB_NAME
 
 
 def _now() -> str:
@@ -243,7 +110,7 @@ class Store:
                 return
             if version != 0:
                 raise StoreError(f"{self.path}: schema version {version}, this code knows {SCHEMA_VERSION}")
-            for statement in _SCHEMA.split(";"):
+            for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -314,16 +181,6 @@ class Store:
 
     # ------------------------------------------------------------------ accounts
 
-    @staticmethod
-    def _account(row: sqlite3.Row) -> Account:
-        return Account(
-            name=row["name"],
-            credit=Decimal(row["credit"]),
-            payment_required=bool(row["payment_required"]),
-            manual_approval=bool(row["manual_approval"]),
-            created=row["created"],
-        )
-
     def _password_columns(self, password: str) -> tuple[str, str, int]:
         salt = secrets.token_bytes(_SALT_BYTES)
         return salt.hex(), _hash(password, salt, self.pbkdf2_iterations).hex(), self.pbkdf2_iterations
@@ -369,7 +226,7 @@ class Store:
     def get_account(self, name: str) -> Account | None:
         """The account called *name* (case-sensitive, as loginName is), or None."""
         row = self._one("SELECT * FROM accounts WHERE name = ?", (name,))
-        return None if row is None else self._account(row)
+        return None if row is None else Account.from_row(row)
 
     def list_accounts(self) -> list[AccountSummary]:
         """Every account by name, with its order count."""
@@ -377,7 +234,7 @@ class Store:
             "SELECT a.*, (SELECT count(*) FROM orders o WHERE o.account = a.name) AS order_count"
             " FROM accounts a ORDER BY a.name"
         )
-        return [AccountSummary(self._account(row), row["order_count"]) for row in rows]
+        return [AccountSummary(Account.from_row(row), row["order_count"]) for row in rows]
 
     def set_credit(self, name: str, credit: Decimal) -> None:
         """Set an account's credit; :class:`UnknownAccount` if there is no such account."""
@@ -410,7 +267,7 @@ class Store:
         with self._lock:
             if key in self._verified:
                 self._verified.move_to_end(key)
-                return self._account(row)
+                return Account.from_row(row)
             if key in self._refused:
                 self._refused.move_to_end(key)
                 return None
@@ -421,7 +278,7 @@ class Store:
             cache[key] = None
             while len(cache) > _CACHE_SIZE:
                 cache.popitem(last=False)
-        return self._account(row) if good else None
+        return Account.from_row(row) if good else None
 
     async def verify_login_async(self, name: str, password: str) -> None:
         """Judge *password* on a pool thread (PBKDF2 releases the GIL), leaving the verdict in the
@@ -457,27 +314,9 @@ class Store:
             "SELECT a.* FROM sasp_sessions s JOIN accounts a ON a.name = s.account WHERE s.session_id = ?",
             (session_id,),
         )
-        return None if row is None else self._account(row)
+        return None if row is None else Account.from_row(row)
 
     # ------------------------------------------------------------------ orders
-
-    @staticmethod
-    def _order(row: sqlite3.Row) -> Order:
-        return Order(
-            order_number=row["order_number"],
-            account=row["account"],
-            products=tuple(int(p) for p in row["products"].split(",")),
-            days=row["days"],
-            cost=Decimal(row["cost"]),
-            customer_validated=bool(row["customer_validated"]),
-            organization_name=row["organization_name"],
-            country_name=row["country_name"],
-            foreign_order_number=row["foreign_order_number"],
-            admin_email=row["admin_email"],
-            test=bool(row["test"]),
-            state=row["state"],
-            created=row["created"],
-        )
 
     def insert_order(
         self,
@@ -524,7 +363,7 @@ class Store:
     def get_order(self, order_number: int) -> Order | None:
         """The order with that number, or None."""
         row = self._one("SELECT * FROM orders WHERE order_number = ?", (order_number,))
-        return None if row is None else self._order(row)
+        return None if row is None else Order.from_row(row)
 
     def list_orders(self, account: str | None = None) -> list[Order]:
         """Every order (of *account*, when given) by number."""
@@ -532,7 +371,7 @@ class Store:
             rows = self._all("SELECT * FROM orders ORDER BY order_number")
         else:
             rows = self._all("SELECT * FROM orders WHERE account = ? ORDER BY order_number", (account,))
-        return [self._order(row) for row in rows]
+        return [Order.from_row(row) for row in rows]
 
     def foreign_order_number_used(self, account: str, foreign_order_number: str) -> bool:
         """Whether *account* placed an order with this foreignOrderNumber before."""

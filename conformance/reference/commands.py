@@ -1,6 +1,7 @@
-"""``python -m conformance accounts``: the reference server's accounts.
+"""The reference server's commands: ``python -m conformance serve`` and ``accounts``.
 
-``add NAME [--credit N] [--payment-required] [--manual-approval]`` (the password comes from
+``serve`` runs the server until interrupted (see :mod:`conformance.reference.serve`).
+``accounts``: ``add NAME [--credit N] [--payment-required] [--manual-approval]`` (the password comes from
 ``$COMODO_ACCOUNT_PASSWORD`` or a prompt, never from an argument), ``list`` (never shows password
 material), ``remove NAME`` and ``sasp NAME`` (a new SASP session id for the account).  Each takes
 ``--data-dir``/``--db`` like ``serve``.  A refusal prints one line on stderr and exits 1.
@@ -9,8 +10,12 @@ material), ``remove NAME`` and ``sasp NAME`` (a new SASP session id for the acco
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import functools
 import getpass
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -21,9 +26,12 @@ from typing import Any, Final
 
 import codec
 
-from .store import Store, StoreError, default_data_dir, resolve_db
+from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT
+from .records import StoreError, default_data_dir, resolve_db
+from .serve import DEFAULT_PORT, seed_store, server_group
+from .store import Store
 
-__all__ = ["DEFAULT_CREDIT", "PASSWORD_ENV", "add_accounts_parser"]
+__all__ = ["DEFAULT_CREDIT", "PASSWORD_ENV", "add_accounts_parser", "add_serve_parser"]
 
 PASSWORD_ENV: Final = "COMODO_ACCOUNT_PASSWORD"
 DEFAULT_CREDIT: Final = Decimal("1000.00")
@@ -207,3 +215,90 @@ def add_accounts_parser(subparsers: Any) -> argparse.ArgumentParser:
     sasp.add_argument("name", metavar="NAME")
     sasp.set_defaults(func=_guarded(cmd_sasp))
     return p
+
+
+# ---------------------------------------------------------------------- serve
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    left, sep, right = text.partition(":")
+    if not sep or not left or not right:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text.split(':', 1)[0]!r}...")
+    return left, right
+
+
+def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``serve``; its ``func`` runs the server until interrupted and returns the exit code."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the reference server (a stateful simulator of the vendor)",
+        description=(
+            "Serve POST /products/!AutoApplyIdA and /products/!UpdateUserEvClickThrough as the vendor "
+            "documents (and spec/readings.toml) say, with state in SQLite. HTTPS with a local test CA "
+            "(DATA_DIR/ca.pem) unless --no-tls. Prints the base URL (and the CA file) and runs until "
+            "Ctrl+C."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--no-tls", action="store_true", help="serve plain HTTP (requests are answered as if over HTTPS)")
+    p.add_argument(
+        "--plain-port", type=int, metavar="N", help="also listen on plain-HTTP port N, answering -1 (0 = any free port)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder for the database and the test CA (default $COMODO_CONFORMANCE_DATA or ~/.local/share/comodo-conformance)",
+    )
+    p.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3; ':memory:' = throw-away)")
+    p.add_argument("--lenient", action="store_true", help="decode requests with the notes' lenient readings")
+    for flag, shape, text in (
+        ("--account", "NAME:PASSWORD", "create or update a throw-away account with generous credit (repeatable)"),
+        ("--sasp-session", "ID:NAME", "let SASP session ID stand for account NAME (repeatable)"),
+    ):
+        p.add_argument(
+            flag, action="append", default=[], type=functools.partial(_pair, what=shape), metavar=shape, help=text
+        )
+    p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
+    p.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT, help="seconds to receive a body")
+    p.add_argument("--max-concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY, help="requests at the store")
+    p.add_argument(
+        "--queue-timeout", type=float, default=DEFAULT_QUEUE_TIMEOUT, help="seconds to wait for the store (then -14)"
+    )
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="default info"
+    )
+    p.set_defaults(func=cmd_serve)
+    return p
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``serve``: 0 after a clean stop, 1 when the server cannot start (a one-line reason)."""
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    options = {
+        "max_body": args.max_body,
+        "body_timeout": args.body_timeout,
+        "max_concurrency": args.max_concurrency,
+        "queue_timeout": args.queue_timeout,
+    }
+    try:
+        with contextlib.ExitStack() as stack:
+            store = stack.enter_context(Store(resolve_db(data_dir, args.db)))
+            seed_store(store, args.account, args.sasp_session)
+            extra = {"plain_port": args.plain_port, "strict": not args.lenient, "log_level": args.log_level}
+            group = server_group(
+                store, tls=not args.no_tls, data_dir=data_dir, host=args.host, port=args.port, **extra, **options
+            )
+            stack.callback(group.close_sockets)
+            print(f"serving {group.base_url}", flush=True)
+            if group.ca_file:
+                print(f"CA file {group.ca_file}", flush=True)
+            if group.plain_url:
+                print(f"plain HTTP (answers -1) {group.plain_url}", flush=True)
+            asyncio.run(group.serve(handle_signals=True))
+    except (OSError, sqlite3.Error, StoreError, ValueError) as exc:
+        print(f"serve: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print("stopped", flush=True)
+    return 0

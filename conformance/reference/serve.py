@@ -1,6 +1,6 @@
-"""Run the reference server under uvicorn: ``python -m conformance serve``, or :func:`running_server`.
+"""Run the reference server under uvicorn: :func:`running_server`, or ``python -m conformance serve``.
 
-HTTPS by default, with a certificate from the data folder's test CA (:mod:`conformance.tls`);
+HTTPS by default, with a certificate from the data folder's test CA (:mod:`conformance.reference.tls`);
 ``--no-tls`` serves plain HTTP and answers it as if it were HTTPS.  ``--plain-port`` opens a
 second, plain-HTTP port on which every request earns the vendor's -1 (its app requires HTTPS and
 sees scheme ``http``).  All servers run in one asyncio loop (``uvicorn.Server.serve``), in the
@@ -13,15 +13,11 @@ password); the app logs each answer itself, without secrets.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import functools
 import logging
 import signal
 import socket
-import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -36,17 +32,23 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import (
-    DEFAULT_BODY_TIMEOUT,
-    DEFAULT_MAX_BODY,
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_QUEUE_TIMEOUT,
     ReferenceApp,
     make_app,
 )
-from .store import DEFAULT_PBKDF2_ITERATIONS, MEMORY, Store, StoreError, default_data_dir, resolve_db
+from .records import MEMORY
+from .store import DEFAULT_PBKDF2_ITERATIONS, Store
 from .tls import TlsFiles, server_tls
 
-__all__ = ["GENEROUS_CREDIT", "RunningServer", "ServerGroup", "add_serve_parser", "running_server", "seed_store"]
+__all__ = [
+    "DEFAULT_PORT",
+    "GENEROUS_CREDIT",
+    "RunningServer",
+    "ServerGroup",
+    "running_server",
+    "seed_store",
+    "server_group",
+    "serving_in_background",
+]
 
 GENEROUS_CREDIT: Final = Decimal("1000000.00")
 DEFAULT_PORT: Final = 8443
@@ -239,6 +241,15 @@ class ServerGroup:
             sock.close()
 
 
+def server_group(store: Store, *, tls: bool, data_dir: str | Path, **options: Any) -> ServerGroup:
+    """A :class:`ServerGroup` over *store*: with *tls*, its certificate comes from the test CA in
+    *data_dir* (:func:`conformance.reference.tls.server_tls`); *options* go to ServerGroup."""
+    if not tls:
+        return ServerGroup(store, **options)
+    with server_tls(data_dir) as files:
+        return ServerGroup(store, tls=files, **options)
+
+
 @attrs.define
 class RunningServer:
     """A reference server running in a background thread (see :func:`running_server`).
@@ -283,7 +294,7 @@ def running_server(
     close it afterwards.  *data_dir* holds the test CA (default: a temporary folder, removed
     afterwards).  *plain_port*: True or 0 for a free port, a number for that port, None/False for
     none.  *accounts* ``(name, password)`` and *sasp_sessions* ``(id, name)`` are created first
-    (see :func:`seed_store`).  *app_options* go to :func:`conformance.app.make_app`
+    (see :func:`seed_store`).  *app_options* go to :func:`conformance.reference.app.make_app`
     (``max_body``, ``body_timeout``, ``max_concurrency``, ``queue_timeout``, ``prices``).
     *app_wrapper* is called with each app served (the main one, and the plain port's) and what it
     returns is served instead: an ASGI middleware, e.g. the deliberately broken servers of the tests.
@@ -298,11 +309,7 @@ def running_server(
         extra = 0 if plain_port is True else (None if plain_port is False else plain_port)
         options: dict[str, Any] = {"host": host, "port": port, "plain_port": extra, "strict": strict}
         options.update(log_level=log_level, app_wrapper=app_wrapper, **app_options)
-        if tls:
-            with server_tls(data_dir) as files:
-                group = ServerGroup(store, tls=files, **options)
-        else:
-            group = ServerGroup(store, **options)
+        group = server_group(store, tls=tls, data_dir=data_dir, **options)
         stack.callback(group.close_sockets)
         stack.enter_context(serving_in_background(group))
         yield RunningServer(
@@ -340,92 +347,3 @@ def serving_in_background(group: ServerGroup, *, name: str = "reference-server")
         if thread.is_alive():  # idle keep-alive connections left open by clients
             group.stop(force=True)
             thread.join(timeout=10)
-
-
-# ---------------------------------------------------------------------- the command
-
-
-def _pair(text: str, what: str) -> tuple[str, str]:
-    left, sep, right = text.partition(":")
-    if not sep or not left or not right:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text.split(':', 1)[0]!r}...")
-    return left, right
-
-
-def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``serve``; its ``func`` runs the server until interrupted and returns the exit code."""
-    p: argparse.ArgumentParser = subparsers.add_parser(
-        "serve",
-        help="run the reference server (a stateful simulator of the vendor)",
-        description=(
-            "Serve POST /products/!AutoApplyIdA and /products/!UpdateUserEvClickThrough as the vendor "
-            "documents (and spec/readings.toml) say, with state in SQLite. HTTPS with a local test CA "
-            "(DATA_DIR/ca.pem) unless --no-tls. Prints the base URL (and the CA file) and runs until "
-            "Ctrl+C."
-        ),
-    )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
-    p.add_argument("--no-tls", action="store_true", help="serve plain HTTP (requests are answered as if over HTTPS)")
-    p.add_argument(
-        "--plain-port", type=int, metavar="N", help="also listen on plain-HTTP port N, answering -1 (0 = any free port)"
-    )
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder for the database and the test CA (default $COMODO_CONFORMANCE_DATA or ~/.local/share/comodo-conformance)",
-    )
-    p.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3; ':memory:' = throw-away)")
-    p.add_argument("--lenient", action="store_true", help="decode requests with the notes' lenient readings")
-    for flag, shape, text in (
-        ("--account", "NAME:PASSWORD", "create or update a throw-away account with generous credit (repeatable)"),
-        ("--sasp-session", "ID:NAME", "let SASP session ID stand for account NAME (repeatable)"),
-    ):
-        p.add_argument(
-            flag, action="append", default=[], type=functools.partial(_pair, what=shape), metavar=shape, help=text
-        )
-    p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
-    p.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT, help="seconds to receive a body")
-    p.add_argument("--max-concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY, help="requests at the store")
-    p.add_argument(
-        "--queue-timeout", type=float, default=DEFAULT_QUEUE_TIMEOUT, help="seconds to wait for the store (then -14)"
-    )
-    p.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="default info"
-    )
-    p.set_defaults(func=cmd_serve)
-    return p
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """``serve``: 0 after a clean stop, 1 when the server cannot start (a one-line reason)."""
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
-    options = {
-        "max_body": args.max_body,
-        "body_timeout": args.body_timeout,
-        "max_concurrency": args.max_concurrency,
-        "queue_timeout": args.queue_timeout,
-    }
-    try:
-        with contextlib.ExitStack() as stack:
-            store = stack.enter_context(Store(resolve_db(data_dir, args.db)))
-            seed_store(store, args.account, args.sasp_session)
-            extra = {"plain_port": args.plain_port, "strict": not args.lenient, "log_level": args.log_level}
-            if args.no_tls:
-                group = ServerGroup(store, host=args.host, port=args.port, **extra, **options)
-            else:
-                with server_tls(data_dir) as files:
-                    group = ServerGroup(store, host=args.host, port=args.port, tls=files, **extra, **options)
-            stack.callback(group.close_sockets)
-            print(f"serving {group.base_url}", flush=True)
-            if group.ca_file:
-                print(f"CA file {group.ca_file}", flush=True)
-            if group.plain_url:
-                print(f"plain HTTP (answers -1) {group.plain_url}", flush=True)
-            asyncio.run(group.serve(handle_signals=True))
-    except (OSError, sqlite3.Error, StoreError, ValueError) as exc:
-        print(f"serve: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    print("stopped", flush=True)
-    return 0

@@ -1,7 +1,7 @@
 """The reference server as a plain ASGI application (no framework).
 
 ``POST /products/!AutoApplyIdA`` and ``POST /products/!UpdateUserEvClickThrough`` are answered as
-the vendor answers (:mod:`conformance.vendor`); every answer is HTTP 200 with the vendor's body,
+the vendor answers (:mod:`conformance.reference.vendor`); every answer is HTTP 200 with the vendor's body,
 whatever happens.  Any other path is HTTP 404 with a short text body.
 
 Bounds, each answered in the vendor's terms and logged without secrets:
@@ -12,9 +12,10 @@ Bounds, each answered in the vendor's terms and logged without secrets:
 * a body not complete within ``body_timeout`` seconds -> -14, and the connection is closed;
 * at most ``max_concurrency`` requests at the store at once; one that waits longer than
   ``queue_timeout`` seconds for its turn -> -14;
-* any exception while answering -> -14 in the requested format.  The log names the endpoint, the
-  code, the order number and the exception's type and place -- never the body, the exception's
-  message, loginPassword or saspSessionID.
+* any exception while answering -> -14 in the requested format (:mod:`conformance.formats`: the
+  codec's reading; the default format if the codec itself failed).  The log names the endpoint,
+  the code, the order number and the exception's type and place -- never the body, the
+  exception's message, loginPassword or saspSessionID.
 
 The app is testable in-process: ``httpx.AsyncClient(transport=httpx.ASGITransport(app),
 base_url="https://testserver")``.
@@ -27,45 +28,29 @@ import contextlib
 import logging
 import traceback
 import weakref
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Final
+from typing import Final
 
-import codec
 from codec import RequestRejected
 
+from ..asgi import ROUTES, Receive, Scope, Send, header, send_response
+from ..formats import requested_format
+from .answers import Answer, Prices, oversized_answer, refused, unknown_error
 from .store import Store
-from .vendor import (
-    ENDPOINTS,
-    Answer,
-    Prices,
-    Vendor,
-    oversized_answer,
-    refused,
-    requested_format,
-    unknown_error,
-)
+from .vendor import Vendor
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_MAX_BODY",
     "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_QUEUE_TIMEOUT",
-    "ROUTES",
     "ReferenceApp",
     "make_app",
 ]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_MAX_BODY: Final = 64 * 1024
 DEFAULT_BODY_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONCURRENCY: Final = 64
 DEFAULT_QUEUE_TIMEOUT: Final = 10.0
-
-ROUTES: Final = {codec.endpoint_spec(name).path: name for name in ENDPOINTS}
 
 logger = logging.getLogger("conformance.server")
 
@@ -74,13 +59,6 @@ _TOO_LARGE_UNREAD = "too large, not all read"
 _DRAIN_SECONDS: Final = 1.0
 _TOO_SLOW = "too slow"
 _GONE = "client gone"
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
 
 
 def _where(exc: BaseException) -> str:
@@ -164,7 +142,7 @@ class ReferenceApp:
                 logger.warning("%s: body over %d bytes", endpoint, self.max_body)
                 answer = oversized_answer(endpoint, body, self.max_body, method=method, scheme=scheme)
             else:
-                answer = await self._answer(endpoint, body, method, scheme, _header(scope, b"content-type"))
+                answer = await self._answer(endpoint, body, method, scheme, header(scope, b"content-type"))
             encoded = answer.encode()
         except Exception as exc:
             try:
@@ -236,7 +214,7 @@ class ReferenceApp:
         order = getattr(request, "order_number", None)
         name, password = getattr(request, "login_name", None), getattr(request, "login_password", None)
         if name is not None and password is not None:
-            # PBKDF2 off the store's single thread (see conformance.store); should it fail, the
+            # PBKDF2 off the store's single thread (see conformance.reference.store); should it fail, the
             # store thread judges the password again and the request answers -14 there
             with contextlib.suppress(Exception):
                 await self.store.verify_login_async(name, password)
@@ -265,11 +243,7 @@ class ReferenceApp:
 
     @staticmethod
     async def _send(send: Send, status: int, content_type: str, body: bytes, *, close: bool) -> None:
-        headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", str(len(body)).encode())]
-        if close:
-            headers.append((b"connection", b"close"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_response(send, status, content_type, body, [(b"connection", b"close")] if close else [])
 
 
 def make_app(

@@ -1,0 +1,113 @@
+"""Hypothesis breadth: valid requests over the whole space the tables allow, and requests with
+exactly one fault (so the expected code is certain), each run by the one Hypothesis runner."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+import codec
+
+from ..context import RunContext
+from ..judge import Expectation, Verdict
+from ..results import Exchange
+from ..strategies import single_fault, valid_wire
+from .base import Check, Outcome, cite, family, probe, requires, success
+from .hypothesis_runner import run_property
+from .rules import recase
+from .variables import also_reported
+
+__all__ = ["single_faults", "valid_requests"]
+
+
+def _freshen(ctx: RunContext, wire: dict[str, str]) -> dict[str, str]:
+    """*wire* with a foreign order number never used before (orders must not repeat one)."""
+    if "foreignOrderNumber" in wire:
+        wire = dict(wire, foreignOrderNumber=ctx.fresh_fon())
+    return wire
+
+
+def _login_kwargs(ctx: RunContext, spec: codec.EndpointSpec) -> dict[str, Any]:
+    t = ctx.target
+    kwargs: dict[str, Any] = {"login": (t.login_name, t.login_password) if t.login_name and t.login_password else None}
+    if "saspsessionid" in spec.by_key:
+        kwargs["sasp_session_id"] = t.sasp_session_id
+    if "ordernumber" in spec.by_key:
+        kwargs["order_numbers"] = st.just(ctx.order_number())
+    return kwargs
+
+
+@family("valid", "valid requests over the whole space the tables allow succeed (names in any case)", phase="property")
+def valid_requests(spec: codec.EndpointSpec) -> Iterator[Check]:
+    yield Check(
+        endpoint=spec.name,
+        family="valid",
+        cites=cite(spec, "request", None),
+        sends="Hypothesis: valid requests (every optional variable, Unicode, exact limits, both formats and login "
+        "styles, names in any case)",
+        expects="success, well-formed answers",
+        requires=requires(spec),
+        run=functools.partial(_run_valid, spec),
+    )
+
+
+def _run_valid(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
+    strategy = st.tuples(
+        valid_wire(spec.name, **_login_kwargs(ctx, spec)), st.sampled_from(["as-is", "upper", "lower", "swap"])
+    )
+
+    def one(value: tuple[dict[str, str], str]) -> tuple[Exchange, Verdict]:
+        wire, style = value
+        wire = _freshen(ctx, wire)
+        return probe(
+            ctx, spec.name, recase(wire, style), success(spec, f"{spec.name}.request", action=wire.get("action"))
+        )
+
+    return run_property(ctx, strategy, one)
+
+
+@family("single-fault", "requests with exactly one fault earn exactly that fault's code", phase="property")
+def single_faults(spec: codec.EndpointSpec) -> Iterator[Check]:
+    yield Check(
+        endpoint=spec.name,
+        family="single-fault",
+        cites=cite(spec, "request", None),
+        sends="Hypothesis: valid requests with exactly one fault (missing, over-length, disallowed, unknown "
+        "country, unknown name)",
+        expects="exactly that fault's code, naming the variable",
+        requires=requires(spec),
+        run=functools.partial(_run_single_fault, spec),
+    )
+
+
+def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
+    strategy = single_fault(spec.name, **_login_kwargs(ctx, spec))
+
+    def one(value: Any) -> tuple[Exchange, Verdict] | None:
+        wire, fault = value
+        wire = _freshen(ctx, wire)
+        body = codec.encode_request_fields(spec.name, list(wire.items()), validate=False).body
+        # the fault must survive the wire and earn the same code under both readings
+        for strict in (True, False):
+            try:
+                codec.decode_request(spec.name, body, strict=strict)
+                assume(False)
+            except codec.RequestRejected as exc:
+                assume(exc.code == fault.code)
+        field = spec.by_key[fault.field.lower()] if fault.field else None
+        also = also_reported(field, fault.kind) if field is not None else {}
+        expect = Expectation(
+            codes=frozenset({fault.code}),
+            row=fault.row,
+            argument=fault.argument if fault.code != -7 else None,
+            country=fault.argument if fault.code == -7 else None,
+            note="blank-value" if fault.kind == "missing" else also.get("note"),
+            also=also.get("also", frozenset()),
+        )
+        return probe(ctx, spec.name, wire, expect)
+
+    return run_property(ctx, strategy, one)

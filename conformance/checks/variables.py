@@ -1,0 +1,227 @@
+"""Checks of one variable at a time, at its boundaries: the deterministic phase.
+
+Each variable missing (and empty), one character over its limit, exactly at it in non-ASCII
+characters, each allowed value, a value outside them, a well-formed but unknown country.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+import codec
+from codec._schema import FieldSpec
+
+from ..context import RunContext
+from ..judge import Expectation
+from ..strategies import SAFETY_FIELDS, invalid_values
+from .base import LOGIN_FIELDS, Check, Outcome, Probe, cite, family, outcome_of, probe, requires, sequence, success
+
+__all__ = ["also_reported"]
+
+
+def also_reported(f: FieldSpec, rule: str) -> dict[str, Any]:
+    """Expectation options for a value that breaks a second rule besides *rule*: a country one
+    character over its limit is also an unknown country, and under note error-precedence a server
+    may report either fault."""
+    allowed = f.allowed or {}
+    if rule == "max_length" and allowed.get("kind") == "country":
+        return {"note": "error-precedence", "also": frozenset({allowed.get("error_code", -7)})}
+    return {}
+
+
+# ---------------------------------------------------------------------------- missing
+
+
+@family("missing", "a required variable left out earns -3 naming it", phase="boundary")
+def missing(spec: codec.EndpointSpec) -> Iterator[Check]:
+    for f in spec.fields:
+        if f.presence == "required" and f.name not in SAFETY_FIELDS:
+            yield Check(
+                endpoint=spec.name,
+                family="missing",
+                variable=f.name,
+                cites=cite(spec, f"request.{f.name}.presence", f.source_line),
+                sends=f"a valid request without {f.name}, then with {f.name} empty",
+                expects=f"-3 naming {f.name} (-4 for the empty value is a note: blank-value)",
+                requires=requires(spec),
+                run=functools.partial(_run_missing, spec, f),
+            )
+
+
+def _run_missing(spec: codec.EndpointSpec, f: FieldSpec, ctx: RunContext) -> Outcome:
+    row = f"request.{f.name}.presence"
+    wire = ctx.baseline(spec.name)
+    wire.pop(f.name, None)
+    expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{row}", argument=f.name, note="blank-value")
+    exchange, verdict = probe(ctx, spec.name, wire, expect)
+    blank = dict(ctx.baseline(spec.name), **{f.name: ""})
+    exchange2, verdict2 = probe(ctx, spec.name, blank, expect)
+    return outcome_of([(exchange, verdict), (exchange2, verdict2)])
+
+
+# ---------------------------------------------------------------------------- limits
+
+
+@family("over-length", "a value one character over its limit earns -4 naming the variable", phase="boundary")
+def over_length(spec: codec.EndpointSpec) -> Iterator[Check]:
+    for f in spec.fields:
+        bad = invalid_values(spec.name, f.name)
+        over = [b for b in bad if b[2] == "max_length"]
+        if over and f.name not in LOGIN_FIELDS:
+            value = over[0][0]
+            yield Check(
+                endpoint=spec.name,
+                family="over-length",
+                variable=f.name,
+                cites=cite(spec, f"request.{f.name}.max_length", f.source_line),
+                sends=f"{f.name} of {len(value)} characters (limit {f.max_length})",
+                expects=f"-4 naming {f.name}",
+                requires=requires(spec),
+                run=functools.partial(_run_over_length, spec, f, value),
+            )
+
+
+def _run_over_length(spec: codec.EndpointSpec, f: FieldSpec, value: str, ctx: RunContext) -> Outcome:
+    row = f"request.{f.name}.max_length"
+    wire = dict(ctx.baseline(spec.name), **{f.name: value})
+    expect = Expectation(
+        codes=frozenset({-4}), row=f"{spec.name}.{row}", argument=f.name, **also_reported(f, "max_length")
+    )
+    return outcome_of([probe(ctx, spec.name, wire, expect)])
+
+
+def _at_limit_value(f: FieldSpec) -> str:
+    n = f.max_length or 0
+    if "email" in f.name.lower():
+        domain = "@example.com"
+        return "a" * max(n - len(domain), 1) + domain
+    return ("é€Ωa" * n)[:n]
+
+
+@family(
+    "at-limit",
+    "a value exactly at its limit, in non-ASCII characters, is accepted (limits count characters)",
+    phase="boundary",
+)
+def at_limit(spec: codec.EndpointSpec) -> Iterator[Check]:
+    for f in spec.fields:
+        if f.max_length and not f.allowed and f.name not in LOGIN_FIELDS and f.name != "orderNumber":
+            value = _at_limit_value(f)
+            yield Check(
+                endpoint=spec.name,
+                family="at-limit",
+                variable=f.name,
+                cites=cite(spec, f"request.{f.name}.max_length", f.source_line),
+                sends=f"{f.name} of exactly {f.max_length} characters ({len(value.encode())} UTF-8 bytes)",
+                expects="success (limits count characters, note length-in-characters)",
+                requires=requires(spec),
+                run=functools.partial(_run_at_limit, spec, f, value),
+            )
+
+
+def _run_at_limit(spec: codec.EndpointSpec, f: FieldSpec, value: str, ctx: RunContext) -> Outcome:
+    row = f"request.{f.name}.max_length"
+    wire = ctx.baseline(spec.name)
+    extra = {f.name: value}
+    if f.condition and "required_when" in f.condition:
+        when = f.condition["required_when"]
+        extra[when["field"]] = when["equals"]
+    wire.update(extra)
+    return outcome_of([probe(ctx, spec.name, wire, success(spec, f"{spec.name}.{row}"))])
+
+
+# ---------------------------------------------------------------------------- allowed values
+
+
+@family("allowed", "every allowed value is accepted", phase="boundary")
+def allowed_values(spec: codec.EndpointSpec) -> Iterator[Check]:
+    for f in spec.fields:
+        if f.allowed and f.allowed.get("kind") in {"enum", "integer_enum", "comma_list"}:
+            allowed = f.allowed or {}
+            values = [v for v in allowed.get("values", []) if f.name not in SAFETY_FIELDS or v.upper() == "Y"]
+            if allowed.get("kind") == "comma_list":
+                values = [*values, ",".join(allowed["values"])]
+            yield Check(
+                endpoint=spec.name,
+                family="allowed",
+                variable=f.name,
+                cites=cite(spec, f"request.{f.name}.allowed", allowed.get("source_line", f.source_line)),
+                sends=f"{f.name} = each of {', '.join(values)}",
+                expects="success for each",
+                requires=requires(spec),
+                run=functools.partial(_run_allowed, spec, f, values),
+            )
+
+
+def _run_allowed(spec: codec.EndpointSpec, f: FieldSpec, values: list[str], ctx: RunContext) -> Outcome:
+    row = f"request.{f.name}.allowed"
+
+    def probes() -> Iterator[Probe]:
+        for value in values:
+            wire = dict(ctx.baseline(spec.name), **{f.name: value})
+            for r in spec.rules:
+                if r["kind"] == "required_when" and r["when"]["field"] == f.name and value == r["when"]["equals"]:
+                    wire[r["field"]] = "conformance@example.com"
+            if f.name == "checkFONIsUnique":
+                wire["foreignOrderNumber"] = ctx.fresh_fon()
+            yield spec.name, wire, success(spec, f"{spec.name}.{row}", action=wire.get("action")), {}
+
+    return sequence(ctx, probes())
+
+
+def _outside(spec: codec.EndpointSpec, country: bool) -> Iterator[tuple[FieldSpec, list[tuple[str, int, str]]]]:
+    """Each variable with values outside its allowed ones (and not over its limit): those whose
+    values break the country rule when *country*, the others otherwise."""
+    for f in spec.fields:
+        bad = [b for b in invalid_values(spec.name, f.name) if b[2] != "max_length"]
+        if bad and any(rule == "country" for _, _, rule in bad) == country:
+            yield f, bad
+
+
+def _disallowed_check(spec: codec.EndpointSpec, f: FieldSpec, bad: list[tuple[str, int, str]], name: str) -> Check:
+    shown = ", ".join(repr(v) for v, _, _ in bad)
+    codes = sorted({c for _, c, _ in bad})
+    country = name == "country"
+    return Check(
+        endpoint=spec.name,
+        family=name,
+        variable=f.name,
+        cites=cite(spec, f"request.{f.name}.allowed", f.source_line),
+        sends=f"{f.name} = {shown}",
+        expects=f"{' / '.join(map(str, codes))} naming {'the country' if country else f.name}",
+        requires=requires(spec),
+        run=functools.partial(_run_disallowed, spec, f, bad),
+    )
+
+
+@family("disallowed", "a value outside the allowed values earns -4 naming the variable", phase="boundary")
+def disallowed(spec: codec.EndpointSpec) -> Iterator[Check]:
+    for f, bad in _outside(spec, country=False):
+        yield _disallowed_check(spec, f, bad, "disallowed")
+
+
+@family("country", "a well-formed but unknown country earns -7 naming it", phase="boundary")
+def unknown_country(spec: codec.EndpointSpec) -> Iterator[Check]:
+    for f, bad in _outside(spec, country=True):
+        yield _disallowed_check(spec, f, bad, "country")
+
+
+def _run_disallowed(
+    spec: codec.EndpointSpec, f: FieldSpec, bad: list[tuple[str, int, str]], ctx: RunContext
+) -> Outcome:
+    row = f"request.{f.name}.allowed"
+
+    def probes() -> Iterator[Probe]:
+        for value, code, broken in bad:
+            wire = dict(ctx.baseline(spec.name), **{f.name: value})
+            expect = Expectation(
+                codes=frozenset({code}),
+                row=f"{spec.name}.{row}",
+                argument=None if broken == "country" else f.name,
+                country=value if broken == "country" else None,
+            )
+            yield spec.name, wire, expect, {}
+
+    return sequence(ctx, probes())

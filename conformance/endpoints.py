@@ -1,0 +1,291 @@
+"""Every piece of per-endpoint behaviour the kit needs, in one module.
+
+The tables (``python -m spec regenerate``) give each endpoint its variables, codes, messages,
+statuses and formats, and the codec, the judge, the strategies, the check families and client
+mode read them and need nothing else.  What the tables cannot say is here, one
+:class:`Behaviour` per endpoint in :data:`BEHAVIOUR`:
+
+``answer``
+    what the reference vendor does with a decoded request
+    (:class:`~conformance.reference.vendor.Vendor` dispatches on it);
+``places_orders``
+    whether the kit places its test orders (for checks that need an order, such as click-through
+    on an order the run made) with this endpoint (:func:`place_order`);
+``stateful``
+    which stateful checks (:data:`conformance.checks.stateful.MACHINES`) apply to it.
+
+Adding an endpoint: put its document in ``spec/sources/``, run ``python -m spec regenerate``, and
+add its :class:`Behaviour` here (importing this module fails until every endpoint has one).
+
+The reference vendor's behaviour follows ``spec/readings.toml``; every code, message, status and
+description comes from the codec's tables (``codec.error_response``, ``codec.message_for``,
+``EndpointSpec.policy`` / ``.statuses``); this module only names the codes and values it branches
+on, and checks at import that the tables still have them:
+
+!AutoApplyIdA
+    wrong login or unknown saspSessionID -> -16; with checkFONIsUnique=Y a foreignOrderNumber this
+    account used before -> ``policy.fon_not_unique_code`` naming foreignOrderNumber; an account with
+    payment_required -> status 1 (nothing debited); otherwise the cost (``prices.toml``) is debited,
+    and -15 when the credit is short -- except test orders (test=Y), which are answered like any
+    other but debit nothing and never earn -15.  Expected delivery: isCustomerValidated=Y -> 1 (24
+    for an account whose orders await an account manager's approval); N -> 48, or 1 when this
+    account already has a validated order for the same organizationName and countryName.
+!UpdateUserEvClickThrough
+    wrong login -> -16; an order number this account does not have -> -20 with
+    ``policy.click_through_unknown_order_message``; an order placed with isCustomerValidated=Y
+    needs no click-through -> status 0 (note action-status-zero); ResendEmail -> 1;
+    ReplaceMailAddress -> 1 storing the new address, or 2 when it is the current one.  Each
+    request on an order of the account is recorded as a click-through event.
+
+The answers run on the store's worker thread (:meth:`conformance.reference.store.Store.run`), so
+each request's reads and writes are one serialized unit and an acknowledged order is committed
+before its answer is encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol
+
+import attrs
+
+import codec
+from codec import AUTO_APPLY_IDA, UPDATE_USER_EV_CLICK_THROUGH
+
+from .formats import default_format
+from .judge import Expectation, judge_response, success_codes
+from .reference.answers import INVALID, UNKNOWN_ERROR, UNRECOGNISED, Answer, Prices
+from .reference.records import VALIDATED, Account
+from .reference.store import Store
+from .results import Exchange
+
+__all__ = [
+    "BEHAVIOUR",
+    "Behaviour",
+    "OrderUnavailable",
+    "VendorState",
+    "answer_auto_apply_ida",
+    "answer_update_user_ev_click_through",
+    "behaviour",
+    "ordering_endpoint",
+    "place_order",
+]
+
+# The codes, statuses, actions and delivery hours this module branches on.  Their messages and
+# descriptions are never typed here: they are read from the tables, which must still have them.
+SUCCESSFUL: Final = 0
+PAYMENT_REQUIRED: Final = 1
+NOT_ENOUGH_CREDIT: Final = -15
+PERMISSION_DENIED: Final = -16
+ORDER_ERROR: Final = -20
+
+STATUS_NOT_RELEVANT: Final = 0
+STATUS_COMPLETED: Final = 1
+STATUS_SAME_ADDRESS: Final = 2
+REPLACE_MAIL_ADDRESS: Final = "ReplaceMailAddress"
+RESEND_EMAIL: Final = "ResendEmail"
+
+HOURS_VALIDATED: Final = 1
+HOURS_AWAITING_APPROVAL: Final = 24
+HOURS_AWAITING_DOCUMENTS: Final = 48
+
+_AUTO = codec.endpoint_spec(AUTO_APPLY_IDA)
+_CLICK = codec.endpoint_spec(UPDATE_USER_EV_CLICK_THROUGH)
+
+
+def _check_tables() -> None:
+    """Fail at import, not at request time, if the tables lost something this module relies on."""
+    wanted = {
+        AUTO_APPLY_IDA: {SUCCESSFUL, PAYMENT_REQUIRED, UNRECOGNISED, INVALID, UNKNOWN_ERROR, NOT_ENOUGH_CREDIT},
+        UPDATE_USER_EV_CLICK_THROUGH: {SUCCESSFUL, UNRECOGNISED, INVALID, UNKNOWN_ERROR, ORDER_ERROR},
+    }
+    for name, codes in wanted.items():
+        spec = codec.endpoint_spec(name)
+        missing = (codes | {PERMISSION_DENIED, spec.policy["fon_not_unique_code"]}) - spec.codes.keys()
+        if missing:
+            raise RuntimeError(f"{name}: the tables have no code {sorted(missing)}")
+    if {STATUS_NOT_RELEVANT, STATUS_COMPLETED, STATUS_SAME_ADDRESS} - _CLICK.statuses.keys():
+        raise RuntimeError("UpdateUserEvClickThrough: the tables lost a status")
+    if (
+        REPLACE_MAIL_ADDRESS not in _CLICK.statuses[STATUS_SAME_ADDRESS]["actions"]
+        or RESEND_EMAIL not in _CLICK.actions
+    ):
+        raise RuntimeError("UpdateUserEvClickThrough: the tables lost an action")
+    hours = {m["hours"] for m in _AUTO.table["responses"]["expected_delivery_meanings"]}
+    if {HOURS_VALIDATED, HOURS_AWAITING_APPROVAL, HOURS_AWAITING_DOCUMENTS} - hours:
+        raise RuntimeError("AutoApplyIdA: the tables lost an expected delivery time")
+
+
+_check_tables()
+
+_ACTIONS = {action.casefold(): action for action in _CLICK.actions}
+
+
+class VendorState(Protocol):
+    """What an endpoint's answer needs of the vendor: its store, its prices, and who logged in."""
+
+    store: Store
+    prices: Prices
+
+    def login(self, request: Any) -> Account | None: ...
+
+
+# ---------------------------------------------------------------------------- the vendor's answers
+
+
+def answer_auto_apply_ida(vendor: VendorState, request: codec.AutoApplyIdARequest) -> Answer:
+    """Place an order (see the module docstring for the rules)."""
+    fmt = request.response_format if request.response_format is not None else default_format(AUTO_APPLY_IDA)
+    login = vendor.login(request)
+    if login is None:
+        return Answer(codec.error_response(AUTO_APPLY_IDA, PERMISSION_DENIED), fmt)
+    cost = vendor.prices.cost(request.product, request.days)
+    country = request.country_name.upper()
+    fon = request.foreign_order_number
+    store = vendor.store
+    with store.transaction():
+        if request.check_fon_is_unique and fon is not None and store.foreign_order_number_used(login.name, fon):
+            code = _AUTO.policy["fon_not_unique_code"]
+            return Answer(codec.error_response(AUTO_APPLY_IDA, code, _AUTO.by_key["foreignordernumber"].name), fmt)
+        account = store.get_account(login.name)
+        if account is None:  # removed since the login was checked
+            return Answer(codec.error_response(AUTO_APPLY_IDA, PERMISSION_DENIED), fmt)
+        debit = not account.payment_required and not request.test
+        if debit and account.credit < cost:
+            return Answer(codec.error_response(AUTO_APPLY_IDA, NOT_ENOUGH_CREDIT), fmt)
+        if request.is_customer_validated:
+            hours = HOURS_AWAITING_APPROVAL if account.manual_approval else HOURS_VALIDATED
+        elif store.has_validated_order(account.name, request.organization_name, country):
+            hours = HOURS_VALIDATED
+        else:
+            hours = HOURS_AWAITING_DOCUMENTS
+        order = store.insert_order(
+            account.name,
+            products=request.product,
+            days=request.days,
+            cost=cost,
+            customer_validated=request.is_customer_validated,
+            organization_name=request.organization_name,
+            country_name=country,
+            foreign_order_number=fon,
+            admin_email=request.email_address,
+            test=bool(request.test),
+        )
+        if debit:
+            store.debit(account.name, cost)
+    code = PAYMENT_REQUIRED if account.payment_required else SUCCESSFUL
+    response = codec.AutoApplyIdAResponse(
+        error_code=code,
+        # note format1-success-message: no message with 0; note format1-status1: 1 carries both
+        error_message=None if code == SUCCESSFUL else codec.message_for(_AUTO, code),
+        order_number=order.order_number,
+        total_cost=cost,
+        expected_delivery_time=hours,
+    )
+    return Answer(response, fmt, order.order_number)
+
+
+def answer_update_user_ev_click_through(vendor: VendorState, request: codec.UpdateUserEvClickThroughRequest) -> Answer:
+    """Re-send or re-address an order's click-through e-mail (see the module docstring)."""
+    endpoint = UPDATE_USER_EV_CLICK_THROUGH
+    account = vendor.login(request)
+    if account is None:
+        return Answer(codec.error_response(endpoint, PERMISSION_DENIED))
+    sent = request.order_number
+    number = int(sent) if sent.isascii() and sent.isdigit() else None
+    store = vendor.store
+    with store.transaction():
+        order = store.get_order(number) if number is not None else None
+        if order is None or order.account != account.name:
+            message = _CLICK.policy["click_through_unknown_order_message"].replace("xxxx", sent, 1)
+            return Answer(attrs.evolve(codec.error_response(endpoint, ORDER_ERROR), error_message=message))
+        action = _ACTIONS.get(request.action.casefold(), request.action)
+        address = request.admin_email_address
+        if order.state == VALIDATED:
+            status = STATUS_NOT_RELEVANT
+        elif action == REPLACE_MAIL_ADDRESS and address == order.admin_email:
+            status = STATUS_SAME_ADDRESS
+        elif action == REPLACE_MAIL_ADDRESS:
+            store.set_admin_email(order.order_number, address)
+            status = STATUS_COMPLETED
+        else:
+            status = STATUS_COMPLETED
+        store.record_click_through(order.order_number, action, address, status)
+    response = codec.UpdateUserEvClickThroughResponse(
+        error_code=SUCCESSFUL,
+        error_message=codec.message_for(_CLICK, SUCCESSFUL),
+        status=status,
+        description=_CLICK.statuses[status]["description"],
+    )
+    return Answer(response, None, order.order_number)
+
+
+# ---------------------------------------------------------------------------- orders for the checks
+
+
+class OrderUnavailable(Exception):
+    """No order could be placed for the checks that need one (they are skipped)."""
+
+
+class OrderingRun(Protocol):
+    """What placing a test order needs of a run (a :class:`~conformance.context.RunContext`)."""
+
+    def baseline(self, endpoint: str) -> dict[str, str]: ...
+
+    def send(self, endpoint: str, fields: Mapping[str, str]) -> Exchange: ...
+
+
+def place_order(run: OrderingRun, *, validated: str = "N") -> str:
+    """Place a test order (test=Y, as every order the kit sends) with the ordering endpoint and
+    return its number; :class:`OrderUnavailable` with the reason when the server gives none.
+    *validated*: isCustomerValidated (N: the order awaits a click-through)."""
+    endpoint = ordering_endpoint()
+    wire = run.baseline(endpoint)
+    wire["isCustomerValidated"] = validated
+    wire["responseFormat"] = "1"
+    exchange = run.send(endpoint, wire)
+    verdict = judge_response(exchange, Expectation(codes=success_codes(endpoint), row=f"{endpoint}.codes"))
+    if verdict.response is None or verdict.response.order_number is None:
+        reason = "; ".join(f.message for f in verdict.findings) or "no order number"
+        raise OrderUnavailable(f"could not place a test order to click through: {reason}")
+    return str(verdict.response.order_number)
+
+
+# ---------------------------------------------------------------------------- the table
+
+
+@attrs.frozen(kw_only=True)
+class Behaviour:
+    """What the kit does per endpoint beyond the tables (see the module docstring)."""
+
+    answer: Callable[[VendorState, Any], Answer]
+    places_orders: bool = False
+    stateful: tuple[str, ...] = ()
+
+
+BEHAVIOUR: Final[Mapping[str, Behaviour]] = {
+    AUTO_APPLY_IDA: Behaviour(answer=answer_auto_apply_ida, places_orders=True, stateful=("foreign-order-number",)),
+    UPDATE_USER_EV_CLICK_THROUGH: Behaviour(answer=answer_update_user_ev_click_through, stateful=("click-through",)),
+}
+
+
+def behaviour(endpoint: str) -> Behaviour:
+    """The :class:`Behaviour` of *endpoint* (any case)."""
+    return BEHAVIOUR[codec.canonical_endpoint(endpoint)]
+
+
+def ordering_endpoint() -> str:
+    """The endpoint the kit places its test orders with."""
+    return next(name for name, b in BEHAVIOUR.items() if b.places_orders)
+
+
+def _check_behaviour() -> None:
+    """Fail at import if an endpoint of the tables has no behaviour, or none places orders."""
+    missing = sorted(set(codec.ENDPOINTS) - BEHAVIOUR.keys())
+    if missing:
+        raise RuntimeError(f"no behaviour for {', '.join(missing)}: add it to conformance/endpoints.py")
+    if sum(b.places_orders for b in BEHAVIOUR.values()) != 1:
+        raise RuntimeError("exactly one endpoint must place the kit's test orders (conformance/endpoints.py)")
+
+
+_check_behaviour()

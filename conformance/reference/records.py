@@ -1,0 +1,192 @@
+"""The reference server's records: the SQLite schema, its rows as frozen classes, the store's
+errors, and where the database lives.  :mod:`conformance.reference.store` reads and writes them."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "AWAITING_CLICK_THROUGH",
+    "DATA_DIR_ENV",
+    "DB_NAME",
+    "MEMORY",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "VALIDATED",
+    "Account",
+    "AccountExists",
+    "AccountSummary",
+    "ClickThroughEvent",
+    "Order",
+    "StoreError",
+    "UnknownAccount",
+    "default_data_dir",
+    "resolve_db",
+]
+
+SCHEMA_VERSION: Final = 1
+DATA_DIR_ENV: Final = "COMODO_CONFORMANCE_DATA"
+DB_NAME: Final = "reference.sqlite3"
+MEMORY: Final = ":memory:"
+
+AWAITING_CLICK_THROUGH: Final = "awaiting_click_through"
+VALIDATED: Final = "validated"
+
+SCHEMA = f"""
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    password_salt TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    password_iterations INTEGER NOT NULL,
+    credit TEXT NOT NULL,
+    payment_required INTEGER NOT NULL DEFAULT 0,
+    manual_approval INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+CREATE TABLE sasp_sessions (
+    session_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    created TEXT NOT NULL
+);
+CREATE TABLE orders (
+    order_number INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    products TEXT NOT NULL,
+    days INTEGER NOT NULL,
+    cost TEXT NOT NULL,
+    customer_validated INTEGER NOT NULL,
+    organization_name TEXT NOT NULL,
+    country_name TEXT NOT NULL,
+    foreign_order_number TEXT,
+    admin_email TEXT,
+    test INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('{AWAITING_CLICK_THROUGH}', '{VALIDATED}')),
+    created TEXT NOT NULL
+);
+CREATE INDEX orders_by_fon ON orders(account, foreign_order_number);
+CREATE INDEX orders_by_customer ON orders(account, organization_name, country_name, state);
+CREATE TABLE click_through_events (
+    id INTEGER PRIMARY KEY,
+    order_number INTEGER NOT NULL REFERENCES orders(order_number) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    admin_email TEXT,
+    status INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX events_by_order ON click_through_events(order_number);
+"""
+
+
+class StoreError(Exception):
+    """Base class of the store's refusals (never carries a password)."""
+
+
+class AccountExists(StoreError):
+    """An account of that name exists already."""
+
+
+class UnknownAccount(StoreError):
+    """No account of that name."""
+
+
+@attrs.frozen
+class Account:
+    """A reseller account.  ``credit`` is what orders are debited from."""
+
+    name: str
+    credit: Decimal
+    payment_required: bool
+    manual_approval: bool
+    created: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Account:
+        """The account a row of table ``accounts`` holds."""
+        return cls(
+            name=row["name"],
+            credit=Decimal(row["credit"]),
+            payment_required=bool(row["payment_required"]),
+            manual_approval=bool(row["manual_approval"]),
+            created=row["created"],
+        )
+
+
+@attrs.frozen
+class AccountSummary:
+    """An account as ``accounts list`` shows it: no password material, with its order count."""
+
+    account: Account
+    order_count: int
+
+
+@attrs.frozen
+class Order:
+    """A placed order.  ``admin_email`` is the address the click-through goes to (``emailAddress``
+    as sent, None when none was sent); ``state`` is ``awaiting_click_through`` or ``validated``."""
+
+    order_number: int
+    account: str
+    products: tuple[int, ...]
+    days: int
+    cost: Decimal
+    customer_validated: bool
+    organization_name: str
+    country_name: str
+    foreign_order_number: str | None
+    admin_email: str | None
+    test: bool
+    state: str
+    created: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Order:
+        """The order a row of table ``orders`` holds."""
+        return cls(
+            order_number=row["order_number"],
+            account=row["account"],
+            products=tuple(int(p) for p in row["products"].split(",")),
+            days=row["days"],
+            cost=Decimal(row["cost"]),
+            customer_validated=bool(row["customer_validated"]),
+            organization_name=row["organization_name"],
+            country_name=row["country_name"],
+            foreign_order_number=row["foreign_order_number"],
+            admin_email=row["admin_email"],
+            test=bool(row["test"]),
+            state=row["state"],
+            created=row["created"],
+        )
+
+
+@attrs.frozen
+class ClickThroughEvent:
+    """One !UpdateUserEvClickThrough request that named an order of its account."""
+
+    id: int
+    order_number: int
+    action: str
+    admin_email: str | None
+    status: int
+    created: str
+
+
+def default_data_dir() -> Path:
+    """``$COMODO_CONFORMANCE_DATA``, else ``~/.local/share/comodo-conformance``."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "comodo-conformance"
+
+
+def resolve_db(data_dir: str | Path | None, db: str | Path | None) -> str | Path:
+    """The database to open: *db* if given (``:memory:`` kept as is), else ``DATA_DIR/reference.sqlite3``
+    with *data_dir* defaulting to :func:`default_data_dir`."""
+    if db is not None:
+        return MEMORY if str(db) == MEMORY else Path(db).expanduser()
+    return Path(data_dir).expanduser() / DB_NAME if data_dir is not None else default_data_dir() / DB_NAME

@@ -1,0 +1,61 @@
+"""The reference vendor: what it does with a request, transport aside.
+
+A request is decoded by the codec's server half (:meth:`Vendor.decode`, so codec and server
+cannot disagree) and a rejected one answered with its code (:func:`~conformance.reference.answers.refused`);
+a valid one is answered as its endpoint's behaviour says (:meth:`Vendor.answer` dispatches on
+:data:`conformance.endpoints.BEHAVIOUR`, where each endpoint's rules are documented: wrong
+credentials, credit, test orders, delivery times, unique foreign order numbers, click-through
+statuses).
+
+:class:`Vendor` methods that touch the store are synchronous; the app runs them on the store's
+worker thread (:meth:`conformance.reference.store.Store.run`), so each request's reads and writes are one
+serialized unit and an acknowledged order is committed before its answer is encoded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import codec
+
+from ..endpoints import behaviour
+from .answers import Answer, Prices
+from .records import Account
+from .store import Store
+
+__all__ = ["Vendor"]
+
+
+class Vendor:
+    """The vendor over a :class:`~conformance.reference.store.Store` (see the module docstring).
+
+    *strict* picks the notes' strict readings when decoding requests (False: the lenient ones)."""
+
+    def __init__(self, store: Store, *, prices: Prices | None = None, strict: bool = True) -> None:
+        self.store = store
+        self.prices = prices if prices is not None else Prices.load()
+        self.strict = strict
+
+    # ------------------------------------------------------------------ decoding (no store)
+
+    def decode(self, endpoint: str, body: bytes, *, method: str, scheme: str, content_type: str | None) -> Any:
+        """The typed request, or :class:`codec.RequestRejected` (answered with :func:`~.answers.refused`)."""
+        return codec.decode_request(
+            endpoint, body, method=method, scheme=scheme, content_type=content_type, strict=self.strict
+        )
+
+    # ------------------------------------------------------------------ answering (store thread)
+
+    def answer(self, endpoint: str, request: Any) -> Answer:
+        """Answer a decoded request as its endpoint's behaviour says (:data:`conformance.endpoints.BEHAVIOUR`);
+        runs on the store's thread.  May raise on an internal failure (the app answers -14)."""
+        return behaviour(endpoint).answer(self, request)
+
+    def login(self, request: Any) -> Account | None:
+        """The account the request's login (or SASP session) stands for; None when it is wrong."""
+        session = getattr(request, "sasp_session_id", None)
+        if session is not None:
+            return self.store.account_for_session(session)
+        if request.login_name is None or request.login_password is None:
+            return None
+        return self.store.verify_login(request.login_name, request.login_password)

@@ -1,0 +1,141 @@
+"""The one result model: what every mode of the kit produces and every report reads.
+
+A :class:`Result` is one judged thing -- a server check, a request a client program sent, or a
+decoding adapter's answer to one response variant -- with its id, its group (the endpoint), the
+table row it cites, its :class:`Finding` s, the example that shows it (an :class:`Exchange`, or a
+:class:`DecodingExample` for an adapter), its duration and status.  A :class:`Run` collects the
+results of one run with what the reports need besides them (secrets to redact, the seed, the
+run's own failures).  Nothing here renders anything: that is :mod:`conformance.report`, the only
+writer of summaries, JSON, JUnit and replay lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+__all__ = ["CouldNotRun", "DecodingExample", "Exchange", "Finding", "Mode", "Result", "Run", "Status"]
+
+Status = Literal["passed", "failed", "skipped"]
+Mode = Literal["server", "client", "adapter"]
+
+
+class CouldNotRun(Exception):
+    """The run could not happen at all (exit status 2): the message is the one-line reason."""
+
+
+@attrs.frozen
+class Finding:
+    """One observation: ``failure`` (the implementation breaks a table row) or ``note`` (it takes
+    a reading a note allows).  ``rule`` is the table row or note id."""
+
+    severity: Literal["failure", "note"]
+    rule: str
+    message: str
+
+
+@attrs.frozen
+class Exchange:
+    """One HTTP request and what came back (or the transport error): a request the kit sent to a
+    server, or one a client program sent to the checking vendor.  ``endpoint`` is None for a
+    path that names none; ``response_format`` is the format the answer must use (None: either)."""
+
+    endpoint: str | None
+    method: str
+    url: str
+    request_body: bytes
+    response_format: int | None
+    status: int | None = None
+    content_type: str | None = None
+    body: bytes | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+    request_content_type: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DecodingExample:
+    """A response variant sent to a decoding adapter, the codec's reading of it and the adapter's
+    answer (None: no usable answer)."""
+
+    endpoint: str
+    content_type: str | None
+    response_format: int | None
+    body: bytes
+    expected: Mapping[str, Any]
+    answer: Mapping[str, Any] | None
+
+
+@attrs.frozen(kw_only=True)
+class Result:
+    """One judged thing, as every report shows it.
+
+    ``id`` is stable (a check id ``ENDPOINT/FAMILY[/VARIABLE]``, ``request N: METHOD PATH``, or a
+    variant id); ``group`` is the endpoint (a suite in JUnit, a row in the summary); ``cites`` the
+    table row it enforces (checks); ``expects`` what it expects (checks); ``about`` one line shown
+    after the id when it fails; ``label`` the name on its progress line (default: the id);
+    ``example`` the exchange that shows it; ``examples`` how many exchanges were judged;
+    ``reason`` why it was skipped; ``details`` catalog fields the JSON report adds."""
+
+    id: str
+    group: str
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    cites: str = ""
+    expects: str = ""
+    about: str = ""
+    label: str = ""
+    example: Exchange | DecodingExample | None = None
+    duration: float = 0.0
+    examples: int = 1
+    reason: str = ""
+    details: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "failure")
+
+    @property
+    def notes(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "note")
+
+
+@attrs.define
+class Run:
+    """The results of one run and its context.
+
+    ``noun`` names what a result is (``check``, ``request``, ``variant``); ``run_failures`` are
+    failures outside any result (no request arrived); ``info`` is the run's context for the JSON
+    report (target, vendor, command...); ``requests`` how many requests the kit sent (server mode),
+    ``seed`` the Hypothesis seed; ``ca_file`` the CA a replay line trusts; ``secrets`` what no
+    report may show."""
+
+    mode: Mode
+    noun: str
+    results: list[Result] = attrs.Factory(list)
+    secrets: list[str] = attrs.Factory(list)
+    duration: float = 0.0
+    run_failures: list[str] = attrs.Factory(list)
+    info: dict[str, Any] = attrs.Factory(dict)
+    requests: int | None = None
+    seed: int | None = None
+    ca_file: str | None = None
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def conforming(self) -> bool:
+        return not self.run_failures and not self.failed
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Per group: passed, failed, skipped, and notes (the distinct notes of each result, summed)."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.results:
+            row = out.setdefault(r.group, {"passed": 0, "failed": 0, "skipped": 0, "notes": 0})
+            row[r.status] += 1
+            row["notes"] += len({n.rule for n in r.notes})
+        return out
