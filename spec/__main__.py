@@ -1,8 +1,8 @@
 """``python -m spec``: regenerate, check and diff the spec tables.
 
 Exit codes: 0 success (``check``: tables up to date; ``diff``: no changes), 1 ``check`` found drift
-or ``diff`` found changes, 2 a document or table could not be read (one line on stderr, no
-traceback, nothing written).
+or ``diff`` found changes, 2 a document or table could not be read or ``diff`` was given two
+different endpoints (one line on stderr, no traceback, nothing written).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .diff import diff_tables, format_changes
+from .diff import EndpointMismatch, diff_tables, format_changes, format_markdown
 from .document import DocumentError
 from .render import ROOT, SOURCES, render_all, render_table, table_from_document, write_files
 
@@ -25,11 +25,14 @@ examples:
   python -m spec regenerate NEW.txt --out /tmp/t
                                             build one document's table into another folder
   python -m spec check                      exit 1 and show the difference if committed tables drift
-  python -m spec diff spec/sources/AutoApplyIdA-1.05.txt NEW.txt
-                                            what a new vendor document changes (text; --json for machines)
+  python -m spec diff spec/tables/AutoApplyIdA.json spec/sources/AutoApplyIdA-1.06.txt
+                                            what a new vendor document changes and whom it breaks
+                                            (--markdown: a changelog section; --json for machines)
 
 A new vendor document: save it as spec/sources/ENDPOINT-VERSION.txt, run `diff` against the
-current table, then `regenerate`, review the notes in spec/readings.toml, run the tests.
+current table, `regenerate`, review the readings and notes in spec/readings.toml, `check`, run
+the tests (spec/README.md has the steps).  regenerate and check write only in a clone of the
+repository.
 """
 
 
@@ -93,6 +96,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     old, new = _load(Path(args.old)), _load(Path(args.new))
+    o_name, n_name = old["endpoint"]["name"], new["endpoint"]["name"]
+    if o_name != n_name:
+        raise EndpointMismatch(
+            o_name,
+            n_name,
+            f"{args.old} is {o_name} {old['document_version']}, {args.new} is {n_name} {new['document_version']}; "
+            "diff compares two versions of one endpoint",
+        )
     changes = diff_tables(old, new)
     if args.json:
         print(
@@ -108,6 +119,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 ensure_ascii=False,
             )
         )
+    elif args.markdown:
+        sys.stdout.write(format_markdown(old, new, changes))
     else:
         sys.stdout.write(format_changes(old, new, changes))
     return 1 if changes else 0
@@ -137,7 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="what changed between two versions (each a document .txt or a table .json)")
     p.add_argument("old")
     p.add_argument("new")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="machine-readable output")
+    shape.add_argument(
+        "--markdown", action="store_true", help="a changelog section to paste, grouped by whom it breaks"
+    )
     p.set_defaults(func=cmd_diff)
     return parser
 
@@ -146,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except DocumentError as exc:
+    except (DocumentError, EndpointMismatch) as exc:
         print(f"spec: {exc}", file=sys.stderr)
         return 2
 
