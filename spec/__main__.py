@@ -1,8 +1,9 @@
 """``python -m spec``: regenerate, check and diff the spec tables.
 
 Exit codes: 0 success (``check``: tables up to date; ``diff``: no changes), 1 ``check`` found drift
-or ``diff`` found changes, 2 a document or table could not be read or ``diff`` was given two
-different endpoints (one line on stderr, no traceback, nothing written).
+or ``diff`` found changes, 2 a document or table could not be read, ``diff`` was given two
+different endpoints, or ``regenerate``/``check`` do not run in a clone of the repository (one line
+on stderr, no traceback, nothing written).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .checkout import NotACheckout, require_checkout
 from .diff import EndpointMismatch, diff_tables, format_changes, format_markdown
 from .document import DocumentError
 from .render import ROOT, SOURCES, render_all, render_table, table_from_document, write_files
@@ -52,6 +54,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def cmd_regenerate(args: argparse.Namespace) -> int:
+    if not args.out:  # writes beside the package: only in a clone
+        require_checkout(ROOT)
     if args.document:
         out_dir = Path(args.out) if args.out else ROOT / "spec" / "tables"
         table = table_from_document(Path(args.document))
@@ -71,6 +75,7 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    require_checkout(ROOT)
     files = render_all(Path(args.sources))
     drift = 0
     for rel, data in sorted(files.items()):
@@ -163,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (DocumentError, EndpointMismatch) as exc:
+    except (DocumentError, EndpointMismatch, NotACheckout) as exc:
         print(f"spec: {exc}", file=sys.stderr)
         return 2
 
