@@ -18,15 +18,20 @@ from typing import Any
 from .checkout import NotACheckout, require_checkout
 from .diff import EndpointMismatch, diff_tables, format_changes, format_markdown
 from .document import DocumentError
+from .openapi import load_tables, render_openapi
 from .render import ROOT, SOURCES, render_all, render_table, table_from_document, write_files
+
+TABLES_DIR = ROOT / "spec" / "tables"
 
 EPILOG = """\
 examples:
-  python -m spec regenerate                 rebuild spec/tables/*.json and codec/_tables.py
+  python -m spec regenerate                 rebuild spec/tables/*.json, codec/_tables.py and spec/openapi.json
                                             from the newest document of each endpoint in spec/sources/
   python -m spec regenerate NEW.txt --out /tmp/t
                                             build one document's table into another folder
   python -m spec check                      exit 1 and show the difference if committed tables drift
+  python -m spec openapi --out api.json     an OpenAPI 3.1 description of both endpoints (for Schemathesis,
+                                            Dredd, Prism, Postman); regenerate keeps spec/openapi.json
   python -m spec diff spec/tables/AutoApplyIdA.json spec/sources/AutoApplyIdA-1.06.txt
                                             what a new vendor document changes and whom it breaks
                                             (--markdown: a changelog section; --json for machines)
@@ -131,6 +136,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if changes else 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    tables, countries = load_tables(Path(args.tables))
+    data = render_openapi(tables, countries)
+    if args.out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    out = Path(args.out)
+    changed = write_files({Path(out.name): data}, out.parent)
+    print(f"{'wrote    ' if changed else 'unchanged'} {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m spec",
@@ -141,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser(
         "regenerate",
-        help="rebuild the tables (and codec/_tables.py) from the documents",
+        help="rebuild the tables (and codec/_tables.py, spec/openapi.json) from the documents",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EPILOG,
     )
@@ -161,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="a changelog section to paste, grouped by whom it breaks"
     )
     p.set_defaults(func=cmd_diff)
+    p = sub.add_parser(
+        "openapi",
+        help="an OpenAPI 3.1 description of the endpoints, made from the tables (stdout or --out FILE)",
+        description="Write an OpenAPI 3.1 description of both endpoints, made from the tables (the same as "
+        "spec/openapi.json, which regenerate writes and check verifies).",
+    )
+    p.add_argument("--out", help="write it to FILE (default: standard output)")
+    p.add_argument("--tables", default=str(TABLES_DIR), help="folder of tables (default: spec/tables)")
+    p.set_defaults(func=cmd_openapi)
     return parser
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "CLASSES",
     "Change",
     "EndpointMismatch",
+    "condition_phrases",
     "describe",
     "diff_tables",
     "format_changes",
@@ -469,18 +470,23 @@ def _length(value: Any) -> str:
     return "no limit" if value is None else f"{value} characters"
 
 
-def _condition(value: Any) -> str:
-    if not value:
-        return "none"
+def condition_phrases(condition: dict[str, Any] | None) -> list[str]:
+    """A field's ``condition`` (see spec/README.md) in words, one phrase per part."""
+    if not condition:
+        return []
     parts = []
-    if "required_when" in value:
-        when = value["required_when"]
-        parts.append(f"required when {_code(when['field'])} = {_code(when['equals'])}")
-    if "required_unless" in value:
-        parts.append(f"required unless {_code(value['required_unless'])} is given")
-    if "forbidden_with" in value:
-        parts.append(f"not allowed with {_code(value['forbidden_with'])}")
-    return ", ".join(parts) or str(value)
+    if "required_when" in condition:
+        when = condition["required_when"]
+        parts.append(f"required when {_code(when['field'])} is {_code(when['equals'])}, optional otherwise")
+    if "required_unless" in condition:
+        parts.append(f"required unless {_code(condition['required_unless'])} is given")
+    if "forbidden_with" in condition:
+        parts.append(f"not allowed together with {_code(condition['forbidden_with'])}")
+    return parts
+
+
+def _condition(value: Any) -> str:
+    return "; ".join(condition_phrases(value)) or ("none" if not value else str(value))
 
 
 def _response_presence(value: Any) -> str:
