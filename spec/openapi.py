@@ -436,7 +436,30 @@ def _error_codes(table: Table) -> list[dict[str, Any]]:
     ]
 
 
-def _responses(table: Table) -> dict[str, Any]:
+def _links(table: Table, tables: list[Table]) -> dict[str, Any]:
+    """OpenAPI links from this endpoint's answer to each other endpoint whose request takes one of
+    the answer's parameters by name (AutoApplyIdA's orderNumber -> UpdateUserEvClickThrough's): the
+    value goes into the next request's body.  A tool following links (Schemathesis's stateful
+    phase) can then reach the second endpoint with an order that exists."""
+    params = {p["name"].lower(): p["name"] for p in table["responses"]["parameters"]}
+    links: dict[str, Any] = {}
+    for other in tables:
+        if other is table:
+            continue
+        taken = [f["name"] for f in other["request"]["fields"] if f["key"] in params]
+        if taken:
+            target = other["endpoint"]["name"]
+            links[target] = {
+                "operationId": target,
+                "requestBody": {name: f"$response.body#/{params[name.lower()]}" for name in taken},
+                "description": f"{', '.join(taken)} of this answer (when it carries "
+                + ("them" if len(taken) > 1 else "it")
+                + f") in the body of !{target}",
+            }
+    return links
+
+
+def _responses(table: Table, tables: list[Table]) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for fmt in table["responses"]["formats"]:
         if fmt["name"] == "newline":
@@ -455,20 +478,22 @@ def _responses(table: Table) -> dict[str, Any]:
             }
     selected = table["responses"].get("selected_by")
     chooser = f" The request's `{selected}` chooses the media type." if selected else ""
-    return {
-        "200": {
-            "description": (
-                "Every answer, success or error, is HTTP 200; the outcome is errorCode."
-                + chooser
-                + "\n\n"
-                + _codes_description(table)
-            ),
-            "content": content,
-        }
+    answer: dict[str, Any] = {
+        "description": (
+            "Every answer, success or error, is HTTP 200; the outcome is errorCode."
+            + chooser
+            + "\n\n"
+            + _codes_description(table)
+        ),
+        "content": content,
     }
+    links = _links(table, tables)
+    if links:
+        answer["links"] = links
+    return {"200": answer}
 
 
-def _operation(table: Table) -> dict[str, Any]:
+def _operation(table: Table, tables: list[Table]) -> dict[str, Any]:
     name = table["endpoint"]["name"]
     history = "\n".join(f"- {h['version']} {h['change']}" for h in table["version_history"])
     return {
@@ -482,7 +507,7 @@ def _operation(table: Table) -> dict[str, Any]:
             "required": True,
             "content": {FORM: {"schema": {"$ref": f"#/components/schemas/{name}Request"}}},
         },
-        "responses": _responses(table),
+        "responses": _responses(table, tables),
         "x-error-codes": _error_codes(table),
         "x-notes": {n["id"]: _sentence(n["reading"]) for n in table.get("notes", [])},
     }
@@ -508,7 +533,7 @@ def openapi_document(tables: dict[str, Table], countries: dict[str, Any]) -> dic
             if fmt["name"] != "newline":
                 schemas[f"{name}Response"] = _form_response_schema(table, fmt)
                 schemas[f"{name}Response"]["description"] = _form_description(table, fmt)
-        operation = _operation(table)
+        operation = _operation(table, ordered)
         if servers != [_base_url(table)]:
             operation["servers"] = [{"url": _base_url(table)}]
         paths[table["endpoint"]["path"]] = {table["endpoint"]["method"].lower(): operation}

@@ -425,3 +425,19 @@ def test_a_new_document_version_reaches_the_description() -> None:
     assert doc["paths"]["/products/!AutoApplyIdA"]["post"]["x-error-codes"][-1]["message"] == "Something new!"
     newline = doc["paths"]["/products/!AutoApplyIdA"]["post"]["responses"]["200"]["content"]["text/plain"]["schema"]
     assert valid(newline, "-18\nSomething new!\n")
+
+
+def test_the_order_number_links_an_order_to_its_click_through() -> None:
+    """AutoApplyIdA answers an orderNumber; UpdateUserEvClickThrough takes one: a link (which
+    Schemathesis's stateful phase follows) puts the one into the other's body."""
+    links = operation(AUTO)["responses"]["200"]["links"]
+    assert links == {
+        CLICK: {
+            "operationId": CLICK,
+            "requestBody": {"orderNumber": "$response.body#/orderNumber"},
+            "description": "orderNumber of this answer (when it carries it) in the body of !UpdateUserEvClickThrough",
+        }
+    }
+    assert "links" not in operation(CLICK)["responses"]["200"]
+    assert any(p["name"] == "orderNumber" for p in TABLES[AUTO]["responses"]["parameters"])
+    assert any(f["name"] == "orderNumber" for f in TABLES[CLICK]["request"]["fields"])
