@@ -1,8 +1,9 @@
 """``python -m spec``: regenerate, check and diff the spec tables.
 
 Exit codes: 0 success (``check``: tables up to date; ``diff``: no changes), 1 ``check`` found drift
-or ``diff`` found changes, 2 a document or table could not be read (one line on stderr, no
-traceback, nothing written).
+or ``diff`` found changes, 2 a document or table could not be read, ``diff`` was given two
+different endpoints, or ``regenerate``/``check`` do not run in a clone of the repository (one line
+on stderr, no traceback, nothing written).
 """
 
 from __future__ import annotations
@@ -14,22 +15,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .diff import diff_tables, format_changes
+from .checkout import NotACheckout, require_checkout
+from .diff import EndpointMismatch, diff_tables, format_changes, format_markdown
 from .document import DocumentError
+from .openapi import load_tables, render_openapi
 from .render import ROOT, SOURCES, render_all, render_table, table_from_document, write_files
+
+TABLES_DIR = ROOT / "spec" / "tables"
 
 EPILOG = """\
 examples:
-  python -m spec regenerate                 rebuild spec/tables/*.json and codec/_tables.py
+  python -m spec regenerate                 rebuild spec/tables/*.json, codec/_tables.py and spec/openapi.json
                                             from the newest document of each endpoint in spec/sources/
   python -m spec regenerate NEW.txt --out /tmp/t
                                             build one document's table into another folder
   python -m spec check                      exit 1 and show the difference if committed tables drift
-  python -m spec diff spec/sources/AutoApplyIdA-1.05.txt NEW.txt
-                                            what a new vendor document changes (text; --json for machines)
+  python -m spec openapi --out api.json     an OpenAPI 3.1 description of both endpoints (for Schemathesis,
+                                            Dredd, Prism, Postman); regenerate keeps spec/openapi.json
+  python -m spec diff spec/tables/AutoApplyIdA.json spec/sources/AutoApplyIdA-1.06.txt
+                                            what a new vendor document changes and whom it breaks
+                                            (--markdown: a changelog section; --json for machines)
 
 A new vendor document: save it as spec/sources/ENDPOINT-VERSION.txt, run `diff` against the
-current table, then `regenerate`, review the notes in spec/readings.toml, run the tests.
+current table, `regenerate`, review the readings and notes in spec/readings.toml, `check`, run
+the tests (spec/README.md has the steps).  regenerate and check write only in a clone of the
+repository.
 """
 
 
@@ -49,6 +59,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def cmd_regenerate(args: argparse.Namespace) -> int:
+    if not args.out:  # writes beside the package: only in a clone
+        require_checkout(ROOT)
     if args.document:
         out_dir = Path(args.out) if args.out else ROOT / "spec" / "tables"
         table = table_from_document(Path(args.document))
@@ -68,6 +80,7 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    require_checkout(ROOT)
     files = render_all(Path(args.sources))
     drift = 0
     for rel, data in sorted(files.items()):
@@ -93,6 +106,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     old, new = _load(Path(args.old)), _load(Path(args.new))
+    o_name, n_name = old["endpoint"]["name"], new["endpoint"]["name"]
+    if o_name != n_name:
+        raise EndpointMismatch(
+            o_name,
+            n_name,
+            f"{args.old} is {o_name} {old['document_version']}, {args.new} is {n_name} {new['document_version']}; "
+            "diff compares two versions of one endpoint",
+        )
     changes = diff_tables(old, new)
     if args.json:
         print(
@@ -108,9 +129,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 ensure_ascii=False,
             )
         )
+    elif args.markdown:
+        sys.stdout.write(format_markdown(old, new, changes))
     else:
         sys.stdout.write(format_changes(old, new, changes))
     return 1 if changes else 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    tables, countries = load_tables(Path(args.tables))
+    data = render_openapi(tables, countries)
+    if args.out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    out = Path(args.out)
+    changed = write_files({Path(out.name): data}, out.parent)
+    print(f"{'wrote    ' if changed else 'unchanged'} {out}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser(
         "regenerate",
-        help="rebuild the tables (and codec/_tables.py) from the documents",
+        help="rebuild the tables (and codec/_tables.py, spec/openapi.json) from the documents",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EPILOG,
     )
@@ -137,8 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="what changed between two versions (each a document .txt or a table .json)")
     p.add_argument("old")
     p.add_argument("new")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="machine-readable output")
+    shape.add_argument(
+        "--markdown", action="store_true", help="a changelog section to paste, grouped by whom it breaks"
+    )
     p.set_defaults(func=cmd_diff)
+    p = sub.add_parser(
+        "openapi",
+        help="an OpenAPI 3.1 description of the endpoints, made from the tables (stdout or --out FILE)",
+        description="Write an OpenAPI 3.1 description of both endpoints, made from the tables (the same as "
+        "spec/openapi.json, which regenerate writes and check verifies).",
+    )
+    p.add_argument("--out", help="write it to FILE (default: standard output)")
+    p.add_argument("--tables", default=str(TABLES_DIR), help="folder of tables (default: spec/tables)")
+    p.set_defaults(func=cmd_openapi)
     return parser
 
 
@@ -146,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except DocumentError as exc:
+    except (DocumentError, EndpointMismatch, NotACheckout) as exc:
         print(f"spec: {exc}", file=sys.stderr)
         return 2
 

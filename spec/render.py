@@ -19,6 +19,7 @@ from .build import build_table, load_readings
 from .countries import load_countries
 from .document import DocumentError, read_document
 from .extract import extract
+from .openapi import openapi_files
 
 __all__ = ["ROOT", "SOURCES", "latest_sources", "render_all", "render_table", "table_from_document", "write_files"]
 
@@ -105,6 +106,7 @@ def render_all(sources: Path = SOURCES) -> dict[Path, bytes]:
         out[TABLES / f"{name}.json"] = render_table(table)
     out[TABLES / "countries.json"] = render_table(countries)
     out[CODEC_MODULE] = _codec_module(tables, countries)
+    out.update(openapi_files(tables, countries))  # spec/openapi.json
     return out
 
 

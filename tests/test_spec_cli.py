@@ -80,9 +80,10 @@ def test_check_passes_on_the_committed_tree() -> None:
 
 @pytest.fixture
 def tree_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the generated files; ``check`` and ``regenerate`` (in-process) work on it."""
+    """A copy of the generated files (and pyproject.toml, which makes it a checkout); ``check``
+    and ``regenerate`` (in-process) work on it."""
     root = tmp_path / "tree"
-    for rel in GENERATED:
+    for rel in [*GENERATED, Path("pyproject.toml")]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / rel, root / rel)
     monkeypatch.setattr(cli, "ROOT", root)
