@@ -28,7 +28,7 @@ import codec
 
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT
 from .records import StoreError, default_data_dir, resolve_db
-from .serve import DEFAULT_PORT, seed_store, server_group
+from .serve import DEFAULT_HEAD_TIMEOUT, DEFAULT_PORT, seed_store, server_group
 from .store import Store
 
 __all__ = ["DEFAULT_CREDIT", "PASSWORD_ENV", "add_accounts_parser", "add_serve_parser"]
@@ -227,6 +227,16 @@ def _pair(text: str, what: str) -> tuple[str, str]:
     return left, right
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
 def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``serve``; its ``func`` runs the server until interrupted and returns the exit code."""
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -266,6 +276,17 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--queue-timeout", type=float, default=DEFAULT_QUEUE_TIMEOUT, help="seconds to wait for the store (then -14)"
     )
     p.add_argument(
+        "--head-timeout",
+        type=_seconds,
+        default=DEFAULT_HEAD_TIMEOUT,
+        metavar="SECONDS",
+        help=(
+            "seconds a connection has to finish its TLS handshake and send a whole request head, from the "
+            "moment it is accepted (and a kept-alive one, from the previous answer); then it is closed "
+            f"(default {DEFAULT_HEAD_TIMEOUT:g})"
+        ),
+    )
+    p.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="default info"
     )
     p.set_defaults(func=cmd_serve)
@@ -287,6 +308,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             store = stack.enter_context(Store(resolve_db(data_dir, args.db)))
             seed_store(store, args.account, args.sasp_session)
             extra = {"plain_port": args.plain_port, "strict": not args.lenient, "log_level": args.log_level}
+            extra["head_timeout"] = args.head_timeout
             group = server_group(
                 store, tls=not args.no_tls, data_dir=data_dir, host=args.host, port=args.port, **extra, **options
             )
