@@ -35,6 +35,7 @@ from codec import RequestRejected
 from ..asgi import ROUTES, Receive, Scope, Send, header, send_response
 from ..formats import requested_format
 from .answers import Answer, Prices, oversized_answer, refused, unknown_error
+from .records import order_number_named
 from .store import Store
 from .vendor import Vendor
 
@@ -229,7 +230,7 @@ class ReferenceApp:
             return await self.store.run(self.vendor.answer, endpoint, request)
         except Exception as exc:
             # the order number a click-through names is worth logging; nothing else of the request is
-            number = int(order) if isinstance(order, str) and order.isascii() and order.isdigit() else None
+            number = order_number_named(order) if isinstance(order, str) else None
             return self._failed(endpoint, exc, requested_format(endpoint, body, method), number)
         finally:
             semaphore.release()

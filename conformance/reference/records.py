@@ -15,6 +15,7 @@ __all__ = [
     "AWAITING_CLICK_THROUGH",
     "DATA_DIR_ENV",
     "DB_NAME",
+    "MAX_ORDER_NUMBER",
     "MEMORY",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -27,6 +28,7 @@ __all__ = [
     "StoreError",
     "UnknownAccount",
     "default_data_dir",
+    "order_number_named",
     "resolve_db",
 ]
 
@@ -34,6 +36,9 @@ SCHEMA_VERSION: Final = 1
 DATA_DIR_ENV: Final = "COMODO_CONFORMANCE_DATA"
 DB_NAME: Final = "reference.sqlite3"
 MEMORY: Final = ":memory:"
+MAX_ORDER_NUMBER: Final = 2**63 - 1
+"""The largest order number: orders are numbered by SQLite's rowid, a signed 64-bit integer."""
+_ORDER_NUMBER_DIGITS: Final = len(str(MAX_ORDER_NUMBER))
 
 AWAITING_CLICK_THROUGH: Final = "awaiting_click_through"
 VALIDATED: Final = "validated"
@@ -174,6 +179,21 @@ class ClickThroughEvent:
     admin_email: str | None
     status: int
     created: str
+
+
+def order_number_named(text: str) -> int | None:
+    """The order number *text* names, or None when it can name no order.
+
+    An order is named only by the text the server gave for it: ASCII decimal digits, no sign, no
+    leading zero, no spaces, from 1 to :data:`MAX_ORDER_NUMBER` (SQLite's rowid range; a larger
+    number would not even fit the query).  ``007``, ``+7``, `` 7`` and ``7.0`` name no order, as
+    they are not the order number ``7`` the server answered; orderNumber is text (note
+    order-number-type), so none of them is read as if it were.  Whatever names no order earns
+    -20 (``policy.click_through_unknown_order_message``), never an internal failure."""
+    if not 0 < len(text) <= _ORDER_NUMBER_DIGITS or not text.isascii() or not text.isdigit() or text[0] == "0":
+        return None
+    number = int(text)
+    return number if number <= MAX_ORDER_NUMBER else None
 
 
 def default_data_dir() -> Path:

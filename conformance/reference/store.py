@@ -40,6 +40,7 @@ from typing import Any, Final, TypeVar
 
 from .records import (
     AWAITING_CLICK_THROUGH,
+    MAX_ORDER_NUMBER,
     MEMORY,
     SCHEMA,
     SCHEMA_VERSION,
@@ -361,7 +362,10 @@ class Store:
         return order
 
     def get_order(self, order_number: int) -> Order | None:
-        """The order with that number, or None."""
+        """The order with that number, or None (also for a number no order can have: outside
+        1 to :data:`~conformance.reference.records.MAX_ORDER_NUMBER`, which SQLite cannot compare)."""
+        if not 0 < order_number <= MAX_ORDER_NUMBER:
+            return None
         row = self._one("SELECT * FROM orders WHERE order_number = ?", (order_number,))
         return None if row is None else Order.from_row(row)
 
