@@ -19,7 +19,8 @@ import pytest
 from test_server_support import FAST, PASSWORD, click, order
 
 import codec
-from conformance.reference.serve import LoopErrorLog, running_server
+from conformance.reference.serve import running_server
+from conformance.reference.transport import LoopErrorLog
 from conformance.reference.store import Store
 
 pytestmark = pytest.mark.network

@@ -6,6 +6,7 @@
 * :mod:`~conformance.reference.store` -- accounts, SASP sessions, orders and click-throughs in
   SQLite (:mod:`~conformance.reference.records`: the schema and its rows);
 * :mod:`~conformance.reference.serve` -- running it under uvicorn;
+* :mod:`~conformance.reference.transport` -- uvicorn and asyncio hardened against hostile connections;
 * :mod:`~conformance.reference.tls` -- the throw-away test CA and certificates;
 * :mod:`~conformance.reference.commands` -- ``python -m conformance serve`` and ``accounts``;
 * ``prices.toml`` -- the simulator's own price list (not the vendor's).

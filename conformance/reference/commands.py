@@ -28,8 +28,9 @@ import codec
 
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT
 from .records import StoreError, default_data_dir, resolve_db
-from .serve import DEFAULT_HEAD_TIMEOUT, DEFAULT_PORT, seed_store, server_group
+from .serve import DEFAULT_PORT, seed_store, server_group
 from .store import Store
+from .transport import DEFAULT_HEAD_TIMEOUT
 
 __all__ = ["DEFAULT_CREDIT", "PASSWORD_ENV", "add_accounts_parser", "add_serve_parser"]
 
