@@ -213,6 +213,48 @@ def test_not_post_earns_minus_17(server: Server, store: Store, method: str, endp
     assert store.list_orders() == []
 
 
+async def _asgi_exchange(app: ReferenceApp, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One exchange straight through the ASGI interface (httpx upper-cases methods; uvicorn does not)."""
+    scope = {
+        "type": "http",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+    }
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+    return sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.parametrize("method", ["post", "Post", "pOST", "POST ", "POSTS", "GET"])
+@pytest.mark.parametrize("endpoint", [AUTO, CLICK])
+def test_methods_are_compared_exactly_so_lowercase_post_earns_minus_17(
+    server: Server, store: Store, method: str, endpoint: str
+) -> None:
+    """RFC 9110 section 9.1: methods are case-sensitive; ``post`` is not POST (it used to place an order)."""
+    number = server.post(AUTO, order()).order_number
+    fields = order(responseFormat="1") if endpoint == AUTO else click(number)
+    status, headers, body = asyncio.run(_asgi_exchange(server.app, method, f"/products/!{endpoint}", form(fields)))
+    assert status == 200
+    mime = "text/plain; charset=utf-8" if endpoint == AUTO else "application/x-www-form-urlencoded"
+    assert headers["content-type"] == mime  # the default format, as for GET (note format-of-errors)
+    expect_error(codec.decode_response(endpoint, body, content_type=mime, strict=True), endpoint, -17)
+    assert [o.order_number for o in store.list_orders()] == [number] and store.click_through_events() == []
+    exact = asyncio.run(_asgi_exchange(server.app, "POST", f"/products/!{endpoint}", form(fields)))
+    assert codec.decode_response(endpoint, exact[2], content_type=exact[1]["content-type"]).error_code == 0
+
+
 # ------------------------------------------------------------------ -16, -15, test orders, status 1
 
 

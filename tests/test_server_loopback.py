@@ -20,8 +20,8 @@ from test_server_support import FAST, PASSWORD, click, order
 
 import codec
 from conformance.reference.serve import running_server
-from conformance.reference.transport import LoopErrorLog
 from conformance.reference.store import Store
+from conformance.reference.transport import LoopErrorLog
 
 pytestmark = pytest.mark.network
 
@@ -129,6 +129,20 @@ def test_an_oversized_body_is_answered_and_the_server_keeps_serving(tmp_path: Pa
         assert client.post(server.base_url + "!AutoApplyIdA", data=ORDER).text.startswith("0\n")
         assert client.get(server.base_url + "!AutoApplyIdA", params=ORDER).text.startswith("-17\n")
         assert client.post(server.base_url + "elsewhere").status_code == 404
+
+
+def test_lowercase_post_over_the_wire_earns_minus_17_and_places_no_order(tmp_path: Path) -> None:
+    """uvicorn passes the method on as sent; the server compares it exactly (RFC 9110 section 9.1)."""
+    with _server(tmp_path) as server:
+        body = codec.encode_form(list(ORDER.items()))
+        head = (
+            f"post /products/!AutoApplyIdA HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        received = _raw_exchange(server, head.encode() + body)
+        assert received.startswith(b"HTTP/1.1 200")
+        assert received.partition(b"\r\n\r\n")[2] == b"-17\nRequest used GET rather than POST!\n"
+        assert server.store.list_orders() == []
 
 
 def test_a_server_that_cannot_start_raises(tmp_path: Path) -> None:
