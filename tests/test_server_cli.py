@@ -225,3 +225,26 @@ def test_serve_refuses_what_it_cannot_do(tmp_path: Path, serve: Any) -> None:
     assert busy.proc.wait(timeout=30) == 1
     err = busy.proc.communicate()[1]
     assert "OSError" in err and "Traceback" not in err
+
+
+def test_serve_and_accounts_refuse_a_damaged_database_or_a_foreign_log_in_one_line(tmp_path: Path) -> None:
+    """Issue 11: a malformed database was served without a word, and a WAL from another database
+    silently emptied the accounts and orders.  Now: exit 1, one line naming the file."""
+    db, other = tmp_path / "reference.sqlite3", tmp_path / "other.sqlite3"
+    with Store(db, pbkdf2_iterations=FAST) as store:
+        store.add_account("alice", PASSWORD)
+    with Store(other, pbkdf2_iterations=FAST) as fresh:
+        fresh.add_account("mallory", "pw")
+        (tmp_path / "reference.sqlite3-wal").write_bytes((tmp_path / "other.sqlite3-wal").read_bytes())
+    for command in (["serve", "--no-tls", "--port", "0", "--data-dir", str(tmp_path)], ["accounts", "list"]):
+        result = conformance(*command, data_dir=tmp_path)
+        refused(result, 1, f"{db}-wal: does not belong to {db}: it is store ")
+        assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+    (tmp_path / "reference.sqlite3-wal").unlink()
+    data = bytearray(db.read_bytes())
+    data[4096 : 2 * 4096] = b"\xff" * 4096  # page 2: a b-tree page of garbage
+    db.write_bytes(bytes(data))
+    for command in (["serve", "--no-tls", "--port", "0", "--data-dir", str(tmp_path)], ["accounts", "list"]):
+        result = conformance(*command, data_dir=tmp_path)
+        refused(result, 1, f"{db}: damaged database: ")
+        assert len(result.stderr.splitlines()) == 1 and result.stdout == ""

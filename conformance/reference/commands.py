@@ -320,7 +320,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if group.plain_url:
                 print(f"plain HTTP (answers -1) {group.plain_url}", flush=True)
             asyncio.run(group.serve(handle_signals=True))
-    except (OSError, sqlite3.Error, StoreError, ValueError) as exc:
+    except StoreError as exc:  # names the file: a damaged database, a foreign WAL, an unknown account...
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error, ValueError) as exc:
         print(f"serve: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     print("stopped", flush=True)

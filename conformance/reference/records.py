@@ -1,9 +1,26 @@
-"""The reference server's records: the SQLite schema, its rows as frozen classes, the store's
-errors, and where the database lives.  :mod:`conformance.reference.store` reads and writes them."""
+"""The reference server's records: the SQLite schema (and its upgrade from schema 1), its rows as
+frozen classes, the store's errors, and where the database lives.
+:mod:`conformance.reference.store` reads and writes them.
+
+Schema 2 (issue 11) keeps SASP session ids hashed, as passwords are: ``sasp_sessions.session_hash``
+is HMAC-SHA256 of the id under a random per-database key (``store_meta.sasp_key``), hex, and
+is the table's primary key, so a lookup is one HMAC and one index probe.  A slow hash (PBKDF2, as
+for passwords) would buy nothing here: a SASP id is a random token (16 letters and digits, about
+95 bits), not something a person chose, so it cannot be guessed from a list, and the per-database
+key keeps equal ids in two databases from having equal hashes.  (An id typed by hand, such as
+``serve --sasp-session``'s, is only as strong as its choice.)  The schema version lives in
+``store_meta``, because the header's ``user_version`` now counts commits
+(:mod:`conformance.reference.integrity`).  A schema-1 database is upgraded in place, in one
+transaction: its plain ids can be hashed without loss, so refusing it would only make its owner
+create the sessions again; the old table is dropped with ``secure_delete`` on, so the plain ids
+do not linger in free pages.  A database of a later schema is refused."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import secrets
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -29,10 +46,12 @@ __all__ = [
     "UnknownAccount",
     "default_data_dir",
     "order_number_named",
+    "prepare_schema",
     "resolve_db",
+    "sasp_digest",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 DATA_DIR_ENV: Final = "COMODO_CONFORMANCE_DATA"
 DB_NAME: Final = "reference.sqlite3"
 MEMORY: Final = ":memory:"
@@ -43,7 +62,20 @@ _ORDER_NUMBER_DIGITS: Final = len(str(MAX_ORDER_NUMBER))
 AWAITING_CLICK_THROUGH: Final = "awaiting_click_through"
 VALIDATED: Final = "validated"
 
-SCHEMA = f"""
+_STORE_META = """
+CREATE TABLE store_meta (
+    schema_version INTEGER NOT NULL,
+    sasp_key TEXT NOT NULL,
+    created TEXT NOT NULL
+)"""
+_SASP_SESSIONS = """
+CREATE TABLE sasp_sessions (
+    session_hash TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    created TEXT NOT NULL
+)"""
+
+SCHEMA = f"""{_STORE_META};
 CREATE TABLE accounts (
     name TEXT PRIMARY KEY,
     password_salt TEXT NOT NULL,
@@ -54,11 +86,7 @@ CREATE TABLE accounts (
     manual_approval INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL
 );
-CREATE TABLE sasp_sessions (
-    session_id TEXT PRIMARY KEY,
-    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-    created TEXT NOT NULL
-);
+{_SASP_SESSIONS};
 CREATE TABLE orders (
     order_number INTEGER PRIMARY KEY,
     account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
@@ -179,6 +207,42 @@ class ClickThroughEvent:
     admin_email: str | None
     status: int
     created: str
+
+
+def sasp_digest(key: bytes, session_id: str) -> str:
+    """How a SASP session id is stored: HMAC-SHA256 under the database's key, hex."""
+    return hmac.new(key, session_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def prepare_schema(conn: sqlite3.Connection, path: str | Path, now: str) -> tuple[bytes, bool]:
+    """Create the schema in an empty database, upgrade a schema-1 one, or check the version; return
+    the database's SASP key and whether anything was written.  Runs inside the caller's
+    transaction; a refusal is a :class:`StoreError`."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    if "store_meta" in tables:
+        row = conn.execute("SELECT schema_version, sasp_key FROM store_meta").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            found = "no version" if row is None else f"schema version {row[0]}"
+            raise StoreError(f"{path}: {found}, this code knows {SCHEMA_VERSION}")
+        return bytes.fromhex(row[1]), False
+    key = secrets.token_bytes(32)
+    if not tables:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    elif "accounts" in tables and conn.execute("PRAGMA user_version").fetchone()[0] == 1:  # schema 1
+        sessions = conn.execute("SELECT session_id, account, created FROM sasp_sessions").fetchall()
+        conn.execute("DROP TABLE sasp_sessions")  # with secure_delete on: the plain ids are overwritten
+        conn.execute(_STORE_META)
+        conn.execute(_SASP_SESSIONS)
+        conn.executemany(
+            "INSERT INTO sasp_sessions VALUES (?, ?, ?)", [(sasp_digest(key, s), a, c) for s, a, c in sessions]
+        )
+    else:
+        raise StoreError(f"{path}: not a reference-server database (tables: {', '.join(sorted(tables))})")
+    conn.execute("INSERT INTO store_meta VALUES (?, ?, ?)", (SCHEMA_VERSION, key.hex(), now))
+    conn.execute(f"PRAGMA application_id = {secrets.randbelow(2**31 - 1) + 1}")  # the store id: see integrity
+    return key, True
 
 
 def order_number_named(text: str) -> int | None:
