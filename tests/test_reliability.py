@@ -571,9 +571,12 @@ def test_many_idle_connections_do_not_stop_service_once_they_close(limited_serve
 
 # ---------------------------------------------------------------------- at the file-descriptor limit
 
-FD_LIMIT = 64  # the server's RLIMIT_NOFILE: about 20 descriptors are in use before any connection
-STALLED = 150  # connections that never start their TLS handshake, reopened as the server closes them
-ATTACK_SECONDS = 4.0
+# the issue's own case: RELIABILITY_FD_LIMIT=256 RELIABILITY_STALLED=300 RELIABILITY_ATTACK_SECONDS=20
+# RELIABILITY_HEAD_TIMEOUT=5 (about 25 s)
+FD_LIMIT = int(os.environ.get("RELIABILITY_FD_LIMIT", "64"))  # the server's RLIMIT_NOFILE (~20 in use at rest)
+STALLED = int(os.environ.get("RELIABILITY_STALLED", "150"))  # never start a TLS handshake; reopened when closed
+ATTACK_SECONDS = float(os.environ.get("RELIABILITY_ATTACK_SECONDS", "4"))
+HEAD_TIMEOUT = float(os.environ.get("RELIABILITY_HEAD_TIMEOUT", "1"))
 
 
 class _Staller:
@@ -624,10 +627,12 @@ def test_real_orders_are_served_while_stalled_handshakes_hold_every_file_descrip
     serve: Callable[..., Served],
 ) -> None:
     """Issue 11: 300 never-finished TLS handshakes under ``ulimit -n 256`` starved real orders for
-    a minute and asyncio logged ~200,000 tracebacks in 20 s.  Here (``ulimit -n 64``, 150 stalled
-    connections kept open for 4 s, head deadline 1 s) the server closes each at the deadline,
-    a real order placed in the middle of it is answered, and the log is a few lines."""
-    served = serve("--db", ":memory:", "--account", f"alice:{PASSWORD}", "--head-timeout", "1", open_files=FD_LIMIT)
+    a minute and asyncio logged ~200,000 tracebacks in 20 s.  Here (by default ``ulimit -n 64``,
+    150 stalled connections kept open for 4 s, head deadline 1 s) the server closes each at the
+    deadline, a real order placed in the middle of it is answered, and the log is a few lines."""
+    served = serve(
+        "--db", ":memory:", "--account", f"alice:{PASSWORD}", "--head-timeout", str(HEAD_TIMEOUT), open_files=FD_LIMIT
+    )
     staller = _Staller(served.address, STALLED)
     try:
         deadline = time.monotonic() + 10
@@ -635,7 +640,7 @@ def test_real_orders_are_served_while_stalled_handshakes_hold_every_file_descrip
             assert time.monotonic() < deadline, served.output()
             time.sleep(0.05)
         start = time.monotonic()
-        with served.client(timeout=20) as client:  # the bound: 20 s
+        with served.client(timeout=20 + 4 * HEAD_TIMEOUT) as client:  # the bound
             got = decode(AUTO, client.post("!AutoApplyIdA", data=order()))
         waited = time.monotonic() - start
         assert got.error_code == 0 and got.order_number is not None
@@ -648,10 +653,12 @@ def test_real_orders_are_served_while_stalled_handshakes_hold_every_file_descrip
     log = served.output()
     lines = log.splitlines()
     print(
-        f"\n{STALLED} stalled connections under RLIMIT_NOFILE {FD_LIMIT}: a real order answered after "
+        f"\n{STALLED} stalled connections for {ATTACK_SECONDS:g} s under RLIMIT_NOFILE {FD_LIMIT}, head deadline "
+        f"{HEAD_TIMEOUT:g} s: a real order answered after "
         f"{waited:.2f} s; {len(lifetimes)} closed by the server (median {lifetimes[len(lifetimes) // 2]:.2f} s, "
         f"longest {lifetimes[-1]:.2f} s from connect, listen-queue wait included); log: {len(lines)} lines"
     )
     assert "Traceback" not in log
-    assert sum("out of system resource" in line for line in lines) <= 1 + 10 / 5 + 1  # one a 5 s interval
-    assert len(lines) <= 12, log
+    emfile = sum("out of system resource" in line for line in lines)
+    assert emfile <= 2 + (ATTACK_SECONDS + 20 + 4 * HEAD_TIMEOUT) / 5  # one a 5 s interval, and the first
+    assert len(lines) <= 6 + emfile, log

@@ -302,3 +302,18 @@ def test_a_schema_1_database_is_upgraded_and_its_plain_sasp_ids_hashed(tmp_path:
     assert SESSION.encode() not in _file_bytes(path)  # secure_delete: not left in a free page
     with Store(path, pbkdf2_iterations=FAST) as again:  # and it opens again as schema 2
         assert again.account_for_session(SESSION) is not None
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_the_wal_checksum_is_sqlites_in_either_byte_order(order: str) -> None:
+    """The documented algorithm, word by word (the store reads it faster, as an array)."""
+    import struct
+
+    from conformance.reference.integrity import _checksum
+
+    data = os.urandom(4096)
+    s0, s1 = 7, 11
+    for x0, x1 in struct.iter_unpack(order + "II", data):
+        s0 = (s0 + x0 + s1) % 2**32
+        s1 = (s1 + x1 + s0) % 2**32
+    assert _checksum(data, order, 7, 11) == (s0, s1)
