@@ -20,7 +20,7 @@ and checks both):
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
    ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``
 2. judging, reporting and the reference server's state: ``judge``, ``report``,
-   ``reference.store``, ``reference.answers``
+   ``reference.store``, ``reference.integrity``, ``reference.answers``
 3. per-endpoint behaviour: ``endpoints``
 4. the kit's three sides: the reference server ``reference``, the server checks ``context`` and
    ``checks``, client mode ``client``

@@ -1,7 +1,9 @@
 """ASGI helpers shared by the reference server, client mode's recording and the tests' mutant servers.
 
-The API's routes (:data:`ROUTES`, path -> endpoint, from the tables), reading a header of a scope
-or a ``http.response.start`` message, reading a whole request body, and sending a whole answer.
+The API's routes (:data:`ROUTES`, path -> endpoint, from the tables), a request's method as sent
+and the vendor's answer to a method that is not the endpoint's (:func:`method_refusal`), reading a
+header of a scope or a ``http.response.start`` message, reading a whole request body, and sending
+a whole answer.
 """
 
 from __future__ import annotations
@@ -11,7 +13,21 @@ from typing import Any, Final
 
 import codec
 
-__all__ = ["ROUTES", "App", "Message", "Receive", "Scope", "Send", "header", "read_body", "send_response"]
+from .formats import default_format
+
+__all__ = [
+    "ROUTES",
+    "App",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "header",
+    "method_refusal",
+    "read_body",
+    "request_method",
+    "send_response",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -21,6 +37,39 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ROUTES: Final = {codec.endpoint_spec(name).path: name for name in codec.ENDPOINTS}
 """``/products/!AutoApplyIdA`` -> ``AutoApplyIdA``: every endpoint of the tables at its path."""
+
+
+WRONG_METHOD: Final = -17
+_SHOWN_METHOD: Final = 32  # characters of a method a message shows (a peer's method may be long)
+
+
+def request_method(scope: Mapping[str, Any]) -> str:
+    """The request's method exactly as the client sent it: never upper-cased, because HTTP methods
+    are case-sensitive (RFC 9110 section 9.1) -- ``post`` is a method of its own, not POST."""
+    return str(scope.get("method", ""))
+
+
+def method_refusal(endpoint: str, method: str) -> codec.RequestRejected | None:
+    """The vendor's -17 when *method* is not exactly the endpoint's (POST), else None.
+
+    The tables have one method error, -17 "Request used GET rather than POST!"; it is read as the
+    answer to every method that is not POST -- GET, PUT, DELETE and ``post`` alike -- since the API
+    takes POST alone and has no other code for it.  The rejection is the one
+    :func:`codec.decode_request` raises for GET (rule ``method``, the default response format:
+    note format-of-errors).  It is checked here, before the codec, because the codec compares
+    the method without regard to case and would take ``post`` for POST."""
+    spec = codec.endpoint_spec(endpoint)
+    if method == spec.method:
+        return None
+    shown = repr(method[:_SHOWN_METHOD]) + ("..." if len(method) > _SHOWN_METHOD else "")
+    why = "; methods are case-sensitive" if method.upper() == spec.method else ""
+    message = codec.message_for(spec, WRONG_METHOD) or ""
+    return codec.RequestRejected(
+        f"{spec.name}: method {shown}, not {spec.method}{why} (vendor error {WRONG_METHOD}: {message})",
+        code=WRONG_METHOD,
+        rule="method",
+        response_format=default_format(endpoint) or 0,
+    )
 
 
 def header(scope: Mapping[str, Any], name: bytes) -> str | None:

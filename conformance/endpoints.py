@@ -32,7 +32,8 @@ on, and checks at import that the tables still have them:
     account already has a validated order for the same organizationName and countryName.
 !UpdateUserEvClickThrough
     wrong login -> -16; an order number this account does not have -> -20 with
-    ``policy.click_through_unknown_order_message``; an order placed with isCustomerValidated=Y
+    ``policy.click_through_unknown_order_message`` (also any text that is not an order number as
+    the server gives them: see :func:`~conformance.reference.records.order_number_named`); an order placed with isCustomerValidated=Y
     needs no click-through -> status 0 (note action-status-zero); ResendEmail -> 1;
     ReplaceMailAddress -> 1 storing the new address, or 2 when it is the current one.  Each
     request on an order of the account is recorded as a click-through event.
@@ -55,7 +56,7 @@ from codec import AUTO_APPLY_IDA, UPDATE_USER_EV_CLICK_THROUGH
 from .formats import default_format
 from .judge import Expectation, judge_response, success_codes
 from .reference.answers import INVALID, UNKNOWN_ERROR, UNRECOGNISED, Answer, Prices
-from .reference.records import VALIDATED, Account
+from .reference.records import VALIDATED, Account, order_number_named
 from .reference.store import Store
 from .results import Exchange
 
@@ -192,7 +193,7 @@ def answer_update_user_ev_click_through(vendor: VendorState, request: codec.Upda
     if account is None:
         return Answer(codec.error_response(endpoint, PERMISSION_DENIED))
     sent = request.order_number
-    number = int(sent) if sent.isascii() and sent.isdigit() else None
+    number = order_number_named(sent)  # None: names no order (leading zeros, a sign, over 2**63 - 1...)
     store = vendor.store
     with store.transaction():
         order = store.get_order(number) if number is not None else None

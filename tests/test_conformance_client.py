@@ -51,6 +51,7 @@ def _faults(path: str) -> dict[str, str]:
 # the rule each broken client must be flagged with (in the report it prints)
 CLIENT_CATCHES = {
     "get": "AutoApplyIdA.request.method",
+    "lowercase-post": "AutoApplyIdA.request.method",
     "content-type": "AutoApplyIdA.endpoint.request_content_type",
     "missing": "AutoApplyIdA.request.postalCode.required",
     "over-length": "AutoApplyIdA.request.organizationName.max_length",
@@ -114,6 +115,22 @@ def test_broken_client_is_flagged(fault: str, capsys: pytest.CaptureFixture[str]
     assert CLIENT_CATCHES[fault] in out
     assert "NOT CONFORMING" in out
     assert "Traceback" not in out + err
+
+
+def test_a_lowercase_post_is_recorded_as_sent_and_earns_minus_17(capsys: pytest.CaptureFixture[str]) -> None:
+    """HTTP methods are case-sensitive (RFC 9110 section 9.1): ``post`` is not POST.  It used to
+    place an order and be recorded as POST."""
+    code, out, err = kit(capsys, "-q", "--", PY, CLIENT, "--fault", "lowercase-post")
+    assert code == 1, out + err
+    assert "FAIL request 1: post /products/!AutoApplyIdA (answered errorCode -17)" in out
+    assert "method 'post', not POST; methods are case-sensitive" in out
+    assert "POST /products/" not in out and "curl -sS -X post " in out
+    for method in ("post", "Post", "PUT", "GET"):
+        endpoint, findings = judge_client_request(
+            "/products/!AutoApplyIdA", method=method, scheme="https", content_type=None, body=b""
+        )
+        assert endpoint == "AutoApplyIdA"
+        assert [(f.severity, f.rule) for f in findings] == [("failure", "AutoApplyIdA.request.method")]
 
 
 def test_sasp_with_login_cites_the_note_and_lenient_downgrades_it(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,9 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_server_support import FAST, PASSWORD, click, order
 
 import codec
+from codec.messages import clean_message
 from conformance.asgi import ROUTES
 from conformance.formats import requested_format
 from conformance.reference.answers import Prices, oversized_answer
@@ -210,6 +213,48 @@ def test_not_post_earns_minus_17(server: Server, store: Store, method: str, endp
     assert store.list_orders() == []
 
 
+async def _asgi_exchange(app: ReferenceApp, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One exchange straight through the ASGI interface (httpx upper-cases methods; uvicorn does not)."""
+    scope = {
+        "type": "http",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+    }
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+    return sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.parametrize("method", ["post", "Post", "pOST", "POST ", "POSTS", "GET"])
+@pytest.mark.parametrize("endpoint", [AUTO, CLICK])
+def test_methods_are_compared_exactly_so_lowercase_post_earns_minus_17(
+    server: Server, store: Store, method: str, endpoint: str
+) -> None:
+    """RFC 9110 section 9.1: methods are case-sensitive; ``post`` is not POST (it used to place an order)."""
+    number = server.post(AUTO, order()).order_number
+    fields = order(responseFormat="1") if endpoint == AUTO else click(number)
+    status, headers, body = asyncio.run(_asgi_exchange(server.app, method, f"/products/!{endpoint}", form(fields)))
+    assert status == 200
+    mime = "text/plain; charset=utf-8" if endpoint == AUTO else "application/x-www-form-urlencoded"
+    assert headers["content-type"] == mime  # the default format, as for GET (note format-of-errors)
+    expect_error(codec.decode_response(endpoint, body, content_type=mime, strict=True), endpoint, -17)
+    assert [o.order_number for o in store.list_orders()] == [number] and store.click_through_events() == []
+    exact = asyncio.run(_asgi_exchange(server.app, "POST", f"/products/!{endpoint}", form(fields)))
+    assert codec.decode_response(endpoint, exact[2], content_type=exact[1]["content-type"]).error_code == 0
+
+
 # ------------------------------------------------------------------ -16, -15, test orders, status 1
 
 
@@ -363,16 +408,65 @@ def test_click_through_on_a_test_order(server: Server) -> None:
     assert server.post(CLICK, click(number)) == success(1)  # note click-through-test-orders
 
 
-@pytest.mark.parametrize("which", ["unknown", "not-a-number", "other-account", "padded"])
+NOT_AN_ORDER = {
+    "unknown": "999999",
+    "not-a-number": "abc",
+    "padded": " {n}",
+    "leading zeros": "00{n}",
+    "signed": "+{n}",
+    "negative": "-{n}",
+    "zero": "0",
+    "2**63 - 1": str(2**63 - 1),
+    "2**63": str(2**63),  # raised OverflowError in SQLite (-14) before issue 11
+    "-2**63 - 1": str(-(2**63) - 1),
+    "128 digits": "9" * 128,
+    "non-ASCII digits": "\u0661\u0662",
+}
+
+
+@pytest.mark.parametrize("which", ["other-account", *NOT_AN_ORDER])
 def test_click_through_on_an_order_it_cannot_name_is_minus_20(server: Server, store: Store, which: str) -> None:
     bobs = server.post(AUTO, order(loginName="bob", loginPassword="bob-pw")).order_number
-    sent = {"unknown": "999999", "not-a-number": "abc", "other-account": str(bobs), "padded": f" {bobs}"}[which]
+    alices = server.post(AUTO, order()).order_number
+    sent = str(bobs) if which == "other-account" else NOT_AN_ORDER[which].format(n=alices)
     response = server.post(CLICK, click(sent))
     template = CLICK_SPEC.policy["click_through_unknown_order_message"]
     assert response.error_code == -20
     assert response.error_message == template.replace("xxxx", sent)
     assert (response.status, response.description) == (0, CLICK_SPEC.statuses[0]["description"])
     assert store.click_through_events() == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sent=st.one_of(
+        st.text(max_size=128),
+        st.from_regex(r"\A[-+ 0]{0,3}[0-9]{1,40}\Z"),
+        st.integers(min_value=-(10**127), max_value=10**128 - 1).map(str),
+    ).filter(lambda text: len(text) <= 128)
+)
+def test_any_order_number_text_is_answered_by_the_vendor_never_minus_14(
+    server: Server, store: Store, sent: str
+) -> None:
+    """orderNumber is text of up to 128 characters (note order-number-type): whatever it holds, the
+    answer is the codec's refusal, the order it names, or -20 with the policy's message."""
+    known = {str(o.order_number) for o in store.list_orders("alice")}
+    try:
+        codec.decode_request(CLICK, form(click(sent)))
+    except codec.RequestRejected as exc:  # blank: -3
+        assert server.post(CLICK, click(sent)).error_code == exc.code != -14
+        return
+    response = server.post(CLICK, click(sent))
+    if sent in known:
+        assert response.error_code == 0
+    else:
+        template = CLICK_SPEC.policy["click_through_unknown_order_message"]
+        assert (response.error_code, response.error_message) == (-20, clean_message(template.replace("xxxx", sent)))
+
+
+def test_the_store_finds_no_order_for_a_number_sqlite_cannot_hold(store: Store) -> None:
+    for number in (0, -1, 2**63, -(2**63) - 1, 10**200):
+        assert store.get_order(number) is None
 
 
 # ------------------------------------------------------------------ lenient readings

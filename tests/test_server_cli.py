@@ -130,8 +130,8 @@ def test_accounts_prompts_for_the_password_without_the_environment(tmp_path: Pat
 class Served:
     """A ``serve`` subprocess and the lines it printed at start."""
 
-    def __init__(self, args: list[str], data_dir: Path) -> None:
-        env = {**os.environ, "COMODO_CONFORMANCE_DATA": str(data_dir)}
+    def __init__(self, args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "COMODO_CONFORMANCE_DATA": str(data_dir), **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "conformance", "serve", "--port", "0", *args],
             cwd=ROOT,
@@ -162,8 +162,8 @@ class Served:
 def serve(tmp_path: Path) -> Iterator[Any]:
     started: list[Served] = []
 
-    def start(*args: str) -> Served:
-        served = Served(list(args), tmp_path)
+    def start(*args: str, env: dict[str, str] | None = None) -> Served:
+        served = Served(list(args), tmp_path, env)
         started.append(served)
         return served
 
@@ -225,3 +225,85 @@ def test_serve_refuses_what_it_cannot_do(tmp_path: Path, serve: Any) -> None:
     assert busy.proc.wait(timeout=30) == 1
     err = busy.proc.communicate()[1]
     assert "OSError" in err and "Traceback" not in err
+
+
+def test_serve_and_accounts_refuse_a_damaged_database_or_a_foreign_log_in_one_line(tmp_path: Path) -> None:
+    """Issue 11: a malformed database was served without a word, and a WAL from another database
+    silently emptied the accounts and orders.  Now: exit 1, one line naming the file."""
+    db, other = tmp_path / "reference.sqlite3", tmp_path / "other.sqlite3"
+    with Store(db, pbkdf2_iterations=FAST) as store:
+        store.add_account("alice", PASSWORD)
+    with Store(other, pbkdf2_iterations=FAST) as fresh:
+        fresh.add_account("mallory", "pw")
+        (tmp_path / "reference.sqlite3-wal").write_bytes((tmp_path / "other.sqlite3-wal").read_bytes())
+    for command in (["serve", "--no-tls", "--port", "0", "--data-dir", str(tmp_path)], ["accounts", "list"]):
+        result = conformance(*command, data_dir=tmp_path)
+        refused(result, 1, f"{db}-wal: does not belong to {db}: it is store ")
+        assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+    (tmp_path / "reference.sqlite3-wal").unlink()
+    data = bytearray(db.read_bytes())
+    data[4096 : 2 * 4096] = b"\xff" * 4096  # page 2: a b-tree page of garbage
+    db.write_bytes(bytes(data))
+    for command in (["serve", "--no-tls", "--port", "0", "--data-dir", str(tmp_path)], ["accounts", "list"]):
+        result = conformance(*command, data_dir=tmp_path)
+        refused(result, 1, f"{db}: damaged database: ")
+        assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+
+
+@pytest.mark.network
+def test_serve_takes_accounts_from_a_private_file_and_the_environment_not_from_its_arguments(
+    tmp_path: Path, serve: Any
+) -> None:
+    """Issue 11: ``--account NAME:PASSWORD`` and ``--sasp-session`` show in ``ps``; the file and the
+    environment keep them out of the process's arguments."""
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text(f"# for the tests\naccount alice:{PASSWORD}\nsasp SESSION000000001:alice\n")
+    accounts.chmod(0o600)
+    bob = "bob pw: with a colon "
+    env = {"BOB_ACCOUNT": f"bob:{bob}", "BOB_SESSION": "SESSION000000002:bob"}
+    served = serve(
+        "--no-tls", "--db", ":memory:", "--accounts-file", str(accounts),
+        "--account-env", "BOB_ACCOUNT", "--sasp-session-env", "BOB_SESSION", env=env,
+    )  # fmt: skip
+    base = served.line().removeprefix("serving ")
+    arguments = Path(f"/proc/{served.proc.pid}/cmdline").read_bytes()  # what ps shows every user
+    assert PASSWORD.encode() not in arguments and b"SESSION00000000" not in arguments and bob.encode() not in arguments
+    for login in (
+        {"loginName": "alice", "loginPassword": PASSWORD},
+        {"saspSessionID": "SESSION000000001"},
+        {"loginName": "bob", "loginPassword": bob},
+        {"saspSessionID": "SESSION000000002"},
+    ):
+        assert httpx.post(base + "!AutoApplyIdA", data={**ORDER, **login}).text.startswith("0\n"), login
+    assert served.stop() == 0
+    assert PASSWORD not in served.stderr and bob not in served.stderr and "SESSION00000000" not in served.stderr
+
+
+@pytest.mark.network
+def test_serve_refuses_a_bad_accounts_file_or_variable_in_one_line_without_the_secret(
+    tmp_path: Path, serve: Any
+) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text(f"account alice:{PASSWORD}\n")
+    accounts.chmod(0o644)
+    cases = [
+        (["--accounts-file", str(accounts)], {}, f"serve: {accounts}: readable or writable by others (mode 0644)"),
+        (["--account-env", "NOT_SET_ANYWHERE"], {}, "serve: $NOT_SET_ANYWHERE is not set"),
+        (["--account-env", "BAD"], {"BAD": PASSWORD}, "serve: $BAD: expected NAME:PASSWORD"),
+        (["--sasp-session-env", "S"], {"S": "SESSION000000001:nobody"}, "serve: no account named 'nobody'"),
+    ]
+    for args, env, says in cases:
+        served = serve("--no-tls", "--db", ":memory:", *args, env=env)
+        assert served.proc.wait(timeout=30) == 1
+        out, err = served.proc.communicate()
+        assert err.splitlines() == [err.strip()] and err.startswith(says), err
+        assert PASSWORD not in out + err
+    accounts.chmod(0o600)
+    accounts.write_text(f"account alice:{PASSWORD}\naccount {PASSWORD}\n")
+    served = serve("--no-tls", "--db", ":memory:", "--accounts-file", str(accounts))
+    assert served.proc.wait(timeout=30) == 1
+    _, err = served.proc.communicate()
+    assert err == f"serve: {accounts} line 2: expected NAME:PASSWORD\n"
+    malformed = serve("--no-tls", "--account", PASSWORD)  # a flag: argparse's exit 2, without the value
+    assert malformed.proc.wait(timeout=30) == 2
+    assert PASSWORD not in malformed.proc.communicate()[1]

@@ -1,10 +1,14 @@
 """The reference server over real loopback sockets: HTTPS verified against its trustme CA, the
-plain-HTTP port's -1, --no-tls, a restart that keeps orders and the CA, slow and oversized bodies."""
+plain-HTTP port's -1, --no-tls, a restart that keeps orders and the CA, slow and oversized bodies,
+stalled TLS handshakes, and the event loop's errors logged once per interval."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import ssl
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from test_server_support import FAST, PASSWORD, click, order
 import codec
 from conformance.reference.serve import running_server
 from conformance.reference.store import Store
+from conformance.reference.transport import LoopErrorLog
 
 pytestmark = pytest.mark.network
 
@@ -126,6 +131,20 @@ def test_an_oversized_body_is_answered_and_the_server_keeps_serving(tmp_path: Pa
         assert client.post(server.base_url + "elsewhere").status_code == 404
 
 
+def test_lowercase_post_over_the_wire_earns_minus_17_and_places_no_order(tmp_path: Path) -> None:
+    """uvicorn passes the method on as sent; the server compares it exactly (RFC 9110 section 9.1)."""
+    with _server(tmp_path) as server:
+        body = codec.encode_form(list(ORDER.items()))
+        head = (
+            f"post /products/!AutoApplyIdA HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        received = _raw_exchange(server, head.encode() + body)
+        assert received.startswith(b"HTTP/1.1 200")
+        assert received.partition(b"\r\n\r\n")[2] == b"-17\nRequest used GET rather than POST!\n"
+        assert server.store.list_orders() == []
+
+
 def test_a_server_that_cannot_start_raises(tmp_path: Path) -> None:
     with _server(tmp_path) as first:
         port = urlsplit(first.base_url).port
@@ -133,3 +152,83 @@ def test_a_server_that_cannot_start_raises(tmp_path: Path) -> None:
         with pytest.raises(OSError):
             with _server(tmp_path, port=port):
                 pass
+
+
+def _closed_by_server(sock: socket.socket) -> float:
+    """Seconds until the server closes *sock* (its timeout fails the test if it never does)."""
+    start = time.monotonic()
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"],  # nothing; the first bytes of a ClientHello
+    ids=["no handshake", "part of a ClientHello"],
+)
+def test_a_tls_handshake_that_never_finishes_is_closed_at_the_head_deadline(tmp_path: Path, sent: bytes) -> None:
+    """asyncio alone waits 60 s for a TLS handshake; the head deadline (here 0.5 s) covers it."""
+    with _server(tmp_path, head_timeout=0.5) as server:
+        url = urlsplit(server.base_url)
+        with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
+            raw.sendall(sent)
+            waited = _closed_by_server(raw)
+        print(f"\nTLS handshake never finished ({len(sent)} bytes sent): closed after {waited:.2f} s")
+        assert waited < 10
+        with httpx.Client(verify=server.ssl_context()) as client:  # a real client is served as before
+            assert client.post(server.base_url + "!AutoApplyIdA", data=ORDER).text.startswith("0\n")
+
+
+def test_the_head_deadline_counts_from_accept_so_the_handshake_uses_it_up(tmp_path: Path) -> None:
+    """A client that takes most of the deadline to finish its handshake has only the rest of it to
+    send its request head: the connection is closed at accept + deadline, not handshake + deadline."""
+    with _server(tmp_path, head_timeout=1.0) as server:
+        url = urlsplit(server.base_url)
+        with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
+            accepted = time.monotonic()
+            time.sleep(0.6)  # the server waits for the ClientHello meanwhile
+            with server.ssl_context().wrap_socket(raw, server_hostname=url.hostname) as tls:
+                tls.sendall(b"POST /products/!AutoApplyIdA HTTP/1.1\r\n")  # never the rest of the head
+                _closed_by_server(tls)
+                waited = time.monotonic() - accepted
+        print(f"\nhandshake after 0.6 s, then half a head: closed {waited:.2f} s after connecting")
+        assert 0.9 < waited < 1.6 + 5  # accept + 1.0 s, with room for a busy machine; not 1.6 s + 1.0 s
+
+
+def test_the_head_timeout_must_be_positive(tmp_path: Path) -> None:
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="head timeout"):
+            with _server(tmp_path, head_timeout=bad):
+                pass
+
+
+def test_event_loop_errors_are_logged_once_per_interval_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
+    """A storm of accept() failures (out of file descriptors) is one line at once and one line per
+    interval with the count, never a traceback per attempt."""
+
+    async def storm() -> None:
+        loop = asyncio.get_running_loop()
+        handler = LoopErrorLog(loop, interval=0.2)
+        emfile = OSError(24, "Too many open files")
+        for _ in range(10_000):
+            handler(loop, {"message": "socket.accept() out of system resource", "exception": emfile})
+        handler(loop, {"message": "something else", "exception": ValueError("a peer's secret")})
+        await asyncio.sleep(0.3)  # the first interval ends: the count is logged
+        for _ in range(5):
+            handler(loop, {"message": "socket.accept() out of system resource", "exception": emfile})
+        await asyncio.sleep(0.5)  # the second interval ends, then nothing more
+
+    with caplog.at_level(logging.ERROR, logger="conformance.server"):
+        asyncio.run(storm())
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 4, lines
+    assert lines[0].startswith("socket.accept() out of system resource: OSError: [Errno 24] Too many open files")
+    assert "open-file limit" in lines[0]
+    assert lines[1].startswith("something else: ValueError") and "secret" not in lines[1]
+    assert lines[2].endswith(": 9999 more times in the last 0.2s")
+    assert lines[3].endswith(": 5 more times in the last 0.2s")
+    assert not any(r.exc_info for r in caplog.records)

@@ -13,6 +13,7 @@ import pytest
 from test_server_support import FAST
 
 import conformance.reference.store as store_module
+from conformance.reference.integrity import FIRST_COMMIT
 from conformance.reference.records import (
     SCHEMA_VERSION,
     AccountExists,
@@ -55,12 +56,14 @@ def test_schema_is_created_versioned_and_durable(store: Store, db_path: Path) ->
     assert db_path.is_file()
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert raw.execute("SELECT schema_version FROM store_meta").fetchall() == [(SCHEMA_VERSION,)]
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == FIRST_COMMIT  # the commit counter
+        assert raw.execute("PRAGMA application_id").fetchone()[0] != 0  # the store id
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
         raw.close()
-    assert {"accounts", "sasp_sessions", "orders", "click_through_events"} <= tables
+    assert {"store_meta", "accounts", "sasp_sessions", "orders", "click_through_events"} <= tables
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
@@ -68,10 +71,38 @@ def test_schema_is_created_versioned_and_durable(store: Store, db_path: Path) ->
 def test_a_newer_schema_is_refused(db_path: Path) -> None:
     Store(db_path, pbkdf2_iterations=FAST).close()
     raw = sqlite3.connect(db_path)
-    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with raw:
+        raw.execute("UPDATE store_meta SET schema_version = ?", (SCHEMA_VERSION + 1,))
     raw.close()
-    with pytest.raises(StoreError, match="schema version"):
+    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, this code knows {SCHEMA_VERSION}"):
         Store(db_path)
+
+
+def test_a_database_of_another_program_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(db_path)
+    raw.execute("CREATE TABLE notes (text)")
+    raw.close()
+    with pytest.raises(StoreError, match="not a reference-server database \\(tables: notes\\)"):
+        Store(db_path)
+
+
+def test_each_commit_that_writes_stamps_the_header_and_reads_do_not(store: Store, db_path: Path) -> None:
+    def commit() -> int:
+        return int(store._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    first = commit()
+    store.add_account("alice", "pw")
+    assert commit() == first + 1
+    with store.transaction():
+        store.get_account("alice")  # no write: no stamp
+    store.list_accounts()
+    assert commit() == first + 1
+    with store.transaction():  # one transaction, two writes: one stamp
+        store.set_credit("alice", Decimal(5))
+        store.set_credit("alice", Decimal(6))
+    store.record_click_through(_order(store), "ResendEmail", None, 1)  # two writes of their own
+    assert commit() == first + 4
 
 
 def test_data_dir_and_db_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

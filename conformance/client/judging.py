@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codec
 
-from ..asgi import ROUTES
+from ..asgi import ROUTES, method_refusal
 from ..judge import judge_request, request_row
 from ..results import Finding
 
@@ -62,9 +62,10 @@ def judge_client_request(
     if endpoint is None:
         return None, (_unknown_path(method, path),)
     spec = codec.endpoint_spec(endpoint)
+    refusal = method_refusal(endpoint, method)
+    if refusal is not None:  # compared exactly (``post`` too); the method's -17 says it all
+        return endpoint, (Finding("failure", request_row(spec, refusal), refusal.message),)
     _, judged = judge_request(endpoint, method=method, scheme=scheme, content_type=content_type, body=body)
-    if method != "POST":  # no body, so no Content-Type to judge: the method's -17 says it all
-        judged = tuple(f for f in judged if f.rule != f"{spec.name}.endpoint.request_content_type")
     findings: list[Finding] = []
     for f in judged:
         if f.severity == "note" and not lenient:

@@ -17,7 +17,7 @@ import attrs
 
 import codec
 
-from ..asgi import App, Message, Receive, Scope, Send, header
+from ..asgi import App, Message, Receive, Scope, Send, header, request_method
 from ..report import sent_secrets
 from ..results import Exchange, Finding, Result
 from .judging import judge_client_request
@@ -125,7 +125,7 @@ class Recorder:
         """Judge one exchange and keep it.  Never raises: a failure of the kit itself is kept in
         ``errors`` (the run then exits 2)."""
         try:
-            method = str(scope.get("method", "")).upper()
+            method = request_method(scope)  # as sent: a ``post`` is recorded as ``post``, and earns -17
             scheme = self.scheme or str(scope.get("scheme", "http"))
             query = bytes(scope.get("query_string", b""))
             content_type = header(scope, b"content-type")

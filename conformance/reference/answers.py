@@ -21,6 +21,7 @@ import attrs
 import codec
 from codec import RequestRejected
 
+from ..asgi import method_refusal
 from ..formats import requested_format
 
 __all__ = ["Answer", "Prices", "oversized_answer", "refused", "unknown_error"]
@@ -86,10 +87,14 @@ def refused(endpoint: str, exc: RequestRejected, response_format: int | None = N
 
 def oversized_answer(endpoint: str, received: bytes, limit: int, *, method: str, scheme: str) -> Answer:
     """The answer to a body longer than *limit* bytes, of which *received* (at least *limit* + 1
-    bytes) arrived.  -17 and -1 keep their precedence; otherwise -4 naming the variable whose
+    bytes) arrived.  -17 (any method but POST: :func:`conformance.asgi.method_refusal`) and -1
+    keep their precedence; otherwise -4 naming the variable whose
     value was being read at byte *limit* (as the client spelled it), or -2 when that name is not
     a variable of the endpoint (or the limit fell inside the name)."""
     prefix = received[:limit]
+    refusal = method_refusal(endpoint, method)
+    if refusal is not None:
+        return refused(endpoint, refusal)
     fmt = requested_format(endpoint, prefix[: prefix.rfind(b"&") + 1], method)
     try:
         codec.decode_request(endpoint, b"", method=method, scheme=scheme)

@@ -32,9 +32,10 @@ from typing import Final
 
 from codec import RequestRejected
 
-from ..asgi import ROUTES, Receive, Scope, Send, header, send_response
+from ..asgi import ROUTES, Receive, Scope, Send, header, request_method, send_response
 from ..formats import requested_format
 from .answers import Answer, Prices, oversized_answer, refused, unknown_error
+from .records import order_number_named
 from .store import Store
 from .vendor import Vendor
 
@@ -122,15 +123,15 @@ class ReferenceApp:
     # ------------------------------------------------------------------ one request
 
     async def _exchange(self, endpoint: str, scope: Scope, receive: Receive, send: Send) -> None:
-        method = str(scope["method"]).upper()
+        method = request_method(scope)  # exactly as sent: ``post`` is not POST and earns -17
         scheme = str(scope.get("scheme", "http")) if self.require_https else "https"
         body = b""
         close = False
         try:
-            if method == "POST":
-                body, problem = await self._read_body(receive)
-            else:  # a GET's query string is its body
-                body, problem = bytes(scope.get("query_string", b"")), None
+            # any method's body is read (bounded), so client mode records what was sent; a GET's
+            # query string is its body, and any method but POST earns -17 (conformance.asgi)
+            sent, problem = await self._read_body(receive)
+            body = sent if method == "POST" else bytes(scope.get("query_string", b""))
             if problem is _GONE:
                 return
             if problem is _TOO_SLOW:
@@ -140,7 +141,7 @@ class ReferenceApp:
             elif problem is _TOO_LARGE or problem is _TOO_LARGE_UNREAD:
                 close = problem is _TOO_LARGE_UNREAD
                 logger.warning("%s: body over %d bytes", endpoint, self.max_body)
-                answer = oversized_answer(endpoint, body, self.max_body, method=method, scheme=scheme)
+                answer = oversized_answer(endpoint, sent, self.max_body, method=method, scheme=scheme)
             else:
                 answer = await self._answer(endpoint, body, method, scheme, header(scope, b"content-type"))
             encoded = answer.encode()
@@ -229,7 +230,7 @@ class ReferenceApp:
             return await self.store.run(self.vendor.answer, endpoint, request)
         except Exception as exc:
             # the order number a click-through names is worth logging; nothing else of the request is
-            number = int(order) if isinstance(order, str) and order.isascii() and order.isdigit() else None
+            number = order_number_named(order) if isinstance(order, str) else None
             return self._failed(endpoint, exc, requested_format(endpoint, body, method), number)
         finally:
             semaphore.release()

@@ -24,22 +24,26 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
-import codec
-
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT
+from .credentials import (
+    SASP_MAX,
+    CredentialError,
+    account_entry,
+    check_name,
+    check_password,
+    from_environment,
+    read_accounts_file,
+    sasp_entry,
+)
 from .records import StoreError, default_data_dir, resolve_db
 from .serve import DEFAULT_PORT, seed_store, server_group
 from .store import Store
+from .transport import DEFAULT_HEAD_TIMEOUT, ERROR_LOG_INTERVAL
 
 __all__ = ["DEFAULT_CREDIT", "PASSWORD_ENV", "add_accounts_parser", "add_serve_parser"]
 
 PASSWORD_ENV: Final = "COMODO_ACCOUNT_PASSWORD"
 DEFAULT_CREDIT: Final = Decimal("1000.00")
-
-_AUTO = codec.endpoint_spec(codec.AUTO_APPLY_IDA)
-_NAME_MAX: Final = _AUTO.by_key["loginname"].max_length
-_PASSWORD_MAX: Final = _AUTO.by_key["loginpassword"].max_length
-_SASP_LENGTH: Final = _AUTO.by_key["saspsessionid"].max_length or 16
 
 
 _DESCRIPTION: Final = (
@@ -68,26 +72,18 @@ def _open(args: argparse.Namespace) -> Store:
     return Store(resolve_db(data_dir, args.db))
 
 
-def _check_name(name: str) -> None:
-    if not name or name != name.strip():
-        raise _Refused("an account name must be non-empty, without surrounding spaces")
-    if _NAME_MAX is not None and len(name) > _NAME_MAX:
-        raise _Refused(f"an account name has at most {_NAME_MAX} characters (loginName's limit)")
-
-
 def _password(name: str) -> str:
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = getpass.getpass(f"password for {name}: ")
     if not password:
         raise _Refused(f"empty password (set {PASSWORD_ENV} or type one at the prompt)")
-    if _PASSWORD_MAX is not None and len(password) > _PASSWORD_MAX:
-        raise _Refused(f"a password has at most {_PASSWORD_MAX} characters (loginPassword's limit)")
+    check_password(password)
     return password
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    _check_name(args.name)
+    check_name(args.name)
     password = _password(args.name)
     with _open(args) as store:
         account = store.add_account(
@@ -147,7 +143,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_sasp(args: argparse.Namespace) -> int:
     with _open(args) as store:
-        print(store.create_sasp_session(args.name, _SASP_LENGTH))
+        print(store.create_sasp_session(args.name, SASP_MAX))
     return 0
 
 
@@ -157,7 +153,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     def run(args: argparse.Namespace) -> int:
         try:
             return command(args)
-        except (_Refused, StoreError) as exc:
+        except (_Refused, CredentialError, StoreError) as exc:
             print(f"accounts: {exc}", file=sys.stderr)
         except (OSError, sqlite3.Error) as exc:
             print(f"accounts: cannot use the database: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -211,7 +207,7 @@ def add_accounts_parser(subparsers: Any) -> argparse.ArgumentParser:
     rm.add_argument("name", metavar="NAME")
     rm.set_defaults(func=_guarded(cmd_remove))
 
-    sasp = sub.add_parser("sasp", parents=[common], help=f"create and print a {_SASP_LENGTH}-character SASP session id")
+    sasp = sub.add_parser("sasp", parents=[common], help=f"create and print a {SASP_MAX}-character SASP session id")
     sasp.add_argument("name", metavar="NAME")
     sasp.set_defaults(func=_guarded(cmd_sasp))
     return p
@@ -220,11 +216,38 @@ def add_accounts_parser(subparsers: Any) -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------- serve
 
 
-def _pair(text: str, what: str) -> tuple[str, str]:
-    left, sep, right = text.partition(":")
-    if not sep or not left or not right:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text.split(':', 1)[0]!r}...")
-    return left, right
+_SERVE_EXAMPLES: Final = f"""examples:
+  DEMO_ACCOUNT='demo:secret' python -m conformance serve --account-env DEMO_ACCOUNT
+      an account from the environment (--account NAME:PASSWORD works too, but every user sees it in ps)
+  python -m conformance serve --accounts-file accounts.txt
+      accounts and SASP sessions from a chmod-600 file, lines 'account NAME:PASSWORD' and 'sasp ID:NAME'
+  python -m conformance serve --no-tls --port 8080 --db :memory: --head-timeout 2
+      plain HTTP, a throw-away database, and 2 s for a connection to send its request head
+
+bounds: a connection has --head-timeout seconds (default {DEFAULT_HEAD_TIMEOUT:g}) from accept to finish its TLS
+handshake and send a whole request head; a body --body-timeout (default {DEFAULT_BODY_TIMEOUT:g}) and --max-body bytes
+(default {DEFAULT_MAX_BODY}); at most --max-concurrency requests at the store (default {DEFAULT_MAX_CONCURRENCY}), each
+waiting at most --queue-timeout (default {DEFAULT_QUEUE_TIMEOUT:g}; then -14).  Event-loop errors (such as running out
+of file descriptors) are logged once per {ERROR_LOG_INTERVAL:g} s with a count.
+"""
+
+
+def _flag_entry(text: str, *, sasp: bool) -> tuple[str, str]:
+    """An ``--account`` / ``--sasp-session`` value, checked (a bad one is argparse's exit 2)."""
+    try:
+        return sasp_entry(text, "--sasp-session") if sasp else account_entry(text, "--account")
+    except CredentialError as exc:
+        raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -236,8 +259,11 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Serve POST /products/!AutoApplyIdA and /products/!UpdateUserEvClickThrough as the vendor "
             "documents (and spec/readings.toml) say, with state in SQLite. HTTPS with a local test CA "
             "(DATA_DIR/ca.pem) unless --no-tls. Prints the base URL (and the CA file) and runs until "
-            "Ctrl+C."
+            "Ctrl+C. The database (DATA_DIR/reference.sqlite3, mode 0600) is checked at start: a damaged "
+            "one, or a -wal file that does not belong to it, is refused in one line (exit 1)."
         ),
+        epilog=_SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
@@ -252,13 +278,7 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3; ':memory:' = throw-away)")
     p.add_argument("--lenient", action="store_true", help="decode requests with the notes' lenient readings")
-    for flag, shape, text in (
-        ("--account", "NAME:PASSWORD", "create or update a throw-away account with generous credit (repeatable)"),
-        ("--sasp-session", "ID:NAME", "let SASP session ID stand for account NAME (repeatable)"),
-    ):
-        p.add_argument(
-            flag, action="append", default=[], type=functools.partial(_pair, what=shape), metavar=shape, help=text
-        )
+    _add_credential_options(p)
     p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
     p.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT, help="seconds to receive a body")
     p.add_argument("--max-concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY, help="requests at the store")
@@ -266,10 +286,65 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--queue-timeout", type=float, default=DEFAULT_QUEUE_TIMEOUT, help="seconds to wait for the store (then -14)"
     )
     p.add_argument(
+        "--head-timeout",
+        type=_seconds,
+        default=DEFAULT_HEAD_TIMEOUT,
+        metavar="SECONDS",
+        help=(
+            "seconds a connection has to finish its TLS handshake and send a whole request head, from the "
+            "moment it is accepted (and a kept-alive one, from the previous answer); then it is closed "
+            f"(default {DEFAULT_HEAD_TIMEOUT:g})"
+        ),
+    )
+    p.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="default info"
     )
     p.set_defaults(func=cmd_serve)
     return p
+
+
+def _add_credential_options(p: argparse.ArgumentParser) -> None:
+    visible = "; visible to every user in ps: prefer %s"
+    p.add_argument(
+        "--accounts-file",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "accounts and SASP sessions to create or update, one a line: 'account NAME:PASSWORD' (the password "
+            "is the rest of the line) or 'sasp ID:NAME'; '#' starts a comment line; the file must be chmod 600"
+        ),
+    )
+    for flag, shape, text, env in (
+        ("--account", "NAME:PASSWORD", "create or update an account with generous credit", "--account-env"),
+        ("--sasp-session", "ID:NAME", "let SASP session ID stand for account NAME", "--sasp-session-env"),
+    ):
+        sasp = flag == "--sasp-session"
+        p.add_argument(
+            env,
+            action="append",
+            default=[],
+            metavar="VAR",
+            help=f"the environment variable VAR holds {shape}: {text} (repeatable)",
+        )
+        p.add_argument(
+            flag,
+            action="append",
+            default=[],
+            type=functools.partial(_flag_entry, sasp=sasp),
+            metavar=shape,
+            help=f"{text} (repeatable){visible % (env + ' or --accounts-file')}",
+        )
+
+
+def _credentials(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Every account and SASP session given to serve (credentials.CredentialError for a bad one)."""
+    accounts = [*args.account, *(from_environment(v) for v in args.account_env)]
+    sessions = [*args.sasp_session, *(from_environment(v, sasp=True) for v in args.sasp_session_env)]
+    if args.accounts_file is not None:
+        from_file, file_sessions = read_accounts_file(args.accounts_file)
+        accounts += from_file
+        sessions += file_sessions
+    return accounts, sessions
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -283,10 +358,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "queue_timeout": args.queue_timeout,
     }
     try:
+        accounts, sessions = _credentials(args)
         with contextlib.ExitStack() as stack:
             store = stack.enter_context(Store(resolve_db(data_dir, args.db)))
-            seed_store(store, args.account, args.sasp_session)
+            seed_store(store, accounts, sessions)
             extra = {"plain_port": args.plain_port, "strict": not args.lenient, "log_level": args.log_level}
+            extra["head_timeout"] = args.head_timeout
             group = server_group(
                 store, tls=not args.no_tls, data_dir=data_dir, host=args.host, port=args.port, **extra, **options
             )
@@ -297,7 +374,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if group.plain_url:
                 print(f"plain HTTP (answers -1) {group.plain_url}", flush=True)
             asyncio.run(group.serve(handle_signals=True))
-    except (OSError, sqlite3.Error, StoreError, ValueError) as exc:
+    except (StoreError, CredentialError) as exc:  # names the file: a damaged database, a foreign WAL, a bad line...
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error, ValueError) as exc:
         print(f"serve: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     print("stopped", flush=True)

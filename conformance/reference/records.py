@@ -1,9 +1,26 @@
-"""The reference server's records: the SQLite schema, its rows as frozen classes, the store's
-errors, and where the database lives.  :mod:`conformance.reference.store` reads and writes them."""
+"""The reference server's records: the SQLite schema (and its upgrade from schema 1), its rows as
+frozen classes, the store's errors, and where the database lives.
+:mod:`conformance.reference.store` reads and writes them.
+
+Schema 2 (issue 11) keeps SASP session ids hashed, as passwords are: ``sasp_sessions.session_hash``
+is HMAC-SHA256 of the id under a random per-database key (``store_meta.sasp_key``), hex, and
+is the table's primary key, so a lookup is one HMAC and one index probe.  A slow hash (PBKDF2, as
+for passwords) would buy nothing here: a SASP id is a random token (16 letters and digits, about
+95 bits), not something a person chose, so it cannot be guessed from a list, and the per-database
+key keeps equal ids in two databases from having equal hashes.  (An id typed by hand, such as
+``serve --sasp-session``'s, is only as strong as its choice.)  The schema version lives in
+``store_meta``, because the header's ``user_version`` now counts commits
+(:mod:`conformance.reference.integrity`).  A schema-1 database is upgraded in place, in one
+transaction: its plain ids can be hashed without loss, so refusing it would only make its owner
+create the sessions again; the old table is dropped with ``secure_delete`` on, so the plain ids
+do not linger in free pages.  A database of a later schema is refused."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import secrets
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +32,7 @@ __all__ = [
     "AWAITING_CLICK_THROUGH",
     "DATA_DIR_ENV",
     "DB_NAME",
+    "MAX_ORDER_NUMBER",
     "MEMORY",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -27,18 +45,37 @@ __all__ = [
     "StoreError",
     "UnknownAccount",
     "default_data_dir",
+    "order_number_named",
+    "prepare_schema",
     "resolve_db",
+    "sasp_digest",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 DATA_DIR_ENV: Final = "COMODO_CONFORMANCE_DATA"
 DB_NAME: Final = "reference.sqlite3"
 MEMORY: Final = ":memory:"
+MAX_ORDER_NUMBER: Final = 2**63 - 1
+"""The largest order number: orders are numbered by SQLite's rowid, a signed 64-bit integer."""
+_ORDER_NUMBER_DIGITS: Final = len(str(MAX_ORDER_NUMBER))
 
 AWAITING_CLICK_THROUGH: Final = "awaiting_click_through"
 VALIDATED: Final = "validated"
 
-SCHEMA = f"""
+_STORE_META = """
+CREATE TABLE store_meta (
+    schema_version INTEGER NOT NULL,
+    sasp_key TEXT NOT NULL,
+    created TEXT NOT NULL
+)"""
+_SASP_SESSIONS = """
+CREATE TABLE sasp_sessions (
+    session_hash TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    created TEXT NOT NULL
+)"""
+
+SCHEMA = f"""{_STORE_META};
 CREATE TABLE accounts (
     name TEXT PRIMARY KEY,
     password_salt TEXT NOT NULL,
@@ -49,11 +86,7 @@ CREATE TABLE accounts (
     manual_approval INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL
 );
-CREATE TABLE sasp_sessions (
-    session_id TEXT PRIMARY KEY,
-    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-    created TEXT NOT NULL
-);
+{_SASP_SESSIONS};
 CREATE TABLE orders (
     order_number INTEGER PRIMARY KEY,
     account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
@@ -174,6 +207,57 @@ class ClickThroughEvent:
     admin_email: str | None
     status: int
     created: str
+
+
+def sasp_digest(key: bytes, session_id: str) -> str:
+    """How a SASP session id is stored: HMAC-SHA256 under the database's key, hex."""
+    return hmac.new(key, session_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def prepare_schema(conn: sqlite3.Connection, path: str | Path, now: str) -> tuple[bytes, bool]:
+    """Create the schema in an empty database, upgrade a schema-1 one, or check the version; return
+    the database's SASP key and whether anything was written.  Runs inside the caller's
+    transaction; a refusal is a :class:`StoreError`."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    if "store_meta" in tables:
+        row = conn.execute("SELECT schema_version, sasp_key FROM store_meta").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            found = "no version" if row is None else f"schema version {row[0]}"
+            raise StoreError(f"{path}: {found}, this code knows {SCHEMA_VERSION}")
+        return bytes.fromhex(row[1]), False
+    key = secrets.token_bytes(32)
+    if not tables:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    elif "accounts" in tables and conn.execute("PRAGMA user_version").fetchone()[0] == 1:  # schema 1
+        sessions = conn.execute("SELECT session_id, account, created FROM sasp_sessions").fetchall()
+        conn.execute("DROP TABLE sasp_sessions")  # with secure_delete on: the plain ids are overwritten
+        conn.execute(_STORE_META)
+        conn.execute(_SASP_SESSIONS)
+        conn.executemany(
+            "INSERT INTO sasp_sessions VALUES (?, ?, ?)", [(sasp_digest(key, s), a, c) for s, a, c in sessions]
+        )
+    else:
+        raise StoreError(f"{path}: not a reference-server database (tables: {', '.join(sorted(tables))})")
+    conn.execute("INSERT INTO store_meta VALUES (?, ?, ?)", (SCHEMA_VERSION, key.hex(), now))
+    conn.execute(f"PRAGMA application_id = {secrets.randbelow(2**31 - 1) + 1}")  # the store id: see integrity
+    return key, True
+
+
+def order_number_named(text: str) -> int | None:
+    """The order number *text* names, or None when it can name no order.
+
+    An order is named only by the text the server gave for it: ASCII decimal digits, no sign, no
+    leading zero, no spaces, from 1 to :data:`MAX_ORDER_NUMBER` (SQLite's rowid range; a larger
+    number would not even fit the query).  ``007``, ``+7``, `` 7`` and ``7.0`` name no order, as
+    they are not the order number ``7`` the server answered; orderNumber is text (note
+    order-number-type), so none of them is read as if it were.  Whatever names no order earns
+    -20 (``policy.click_through_unknown_order_message``), never an internal failure."""
+    if not 0 < len(text) <= _ORDER_NUMBER_DIGITS or not text.isascii() or not text.isdigit() or text[0] == "0":
+        return None
+    number = int(text)
+    return number if number <= MAX_ORDER_NUMBER else None
 
 
 def default_data_dir() -> Path:

@@ -9,13 +9,16 @@ main thread for the command and in a background thread for :func:`running_server
 uvicorn is told not to trust ``X-Forwarded-*`` headers (a plain-port client must not be able to
 claim HTTPS) and not to write access logs (a GET's query string is its body and may hold a
 password); the app logs each answer itself, without secrets.
+
+The transport is hardened against hostile connections (one head deadline covering the TLS
+handshake, accept-loop errors logged once per interval): :mod:`conformance.reference.transport`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import math
 import signal
 import socket
 import tempfile
@@ -27,9 +30,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
-import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import (
     ReferenceApp,
@@ -38,6 +39,15 @@ from .app import (
 from .records import MEMORY
 from .store import DEFAULT_PBKDF2_ITERATIONS, Store
 from .tls import TlsFiles, server_tls
+from .transport import (
+    DEFAULT_HEAD_TIMEOUT,
+    ERROR_LOG_INTERVAL,
+    HeadDeadlineProtocol,
+    LoopErrorLog,
+    TransportConfig,
+    TransportServer,
+    bind,
+)
 
 __all__ = [
     "DEFAULT_PORT",
@@ -58,77 +68,10 @@ _OUTER_LIMIT_FACTOR: Final = 16
 _START_TIMEOUT: Final = 15.0
 _GRACE: Final = 1.0  # seconds running_server waits for open connections at exit
 
-logger = logging.getLogger("conformance.server")
-
-
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to its owner (several share one loop)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class _H11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for each request head.
-
-    uvicorn closes a keep-alive connection that stays silent ``timeout_keep_alive`` seconds after
-    an answer, but waits for ever on one that never sends a request or sends only part of its
-    head (a slow-loris client), and each such connection holds one of ``limit_concurrency``'s
-    slots.  Here the whole head must arrive within ``timeout_keep_alive`` seconds of the
-    connection opening or of the previous answer, or the connection is closed (the body then
-    has the app's ``body_timeout``)."""
-
-    _head_deadline: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._await_head()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._await_head()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-        super().connection_lost(exc)
-
-    def _await_head(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-        self._head_deadline = self.loop.call_later(self.timeout_keep_alive, self._head_late)
-
-    def _head_late(self) -> None:
-        self._head_deadline = None
-        if self.conn.their_state is h11.IDLE:  # no complete request head yet
-            self.timeout_keep_alive_handler()  # closes the connection, as for a silent keep-alive one
-
 
 def _url(scheme: str, host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"{scheme}://{shown}:{port}/products/"
-
-
-_BACKLOG = 2048  # uvicorn's default
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
-    # without it every answer (headers and body are two writes) waits ~40 ms for a delayed ACK
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        # listen now, not when uvicorn starts: the base URL is printed (and a test may connect)
-        # before the servers are up, and a bound socket that is not listening refuses connections
-        sock.listen(_BACKLOG)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 def seed_store(
@@ -150,7 +93,9 @@ class ServerGroup:
     """The reference server's listening sockets and their uvicorn servers, run in one loop.
 
     Binds at construction (port 0 picks a free port); ``base_url`` and ``plain_url`` name the
-    actual ports.  *tls* files are loaded at construction, so they may be deleted afterwards."""
+    actual ports.  *tls* files are loaded at construction, so they may be deleted afterwards.
+    *head_timeout*: the head deadline (TLS handshake included; see the module docstring);
+    *error_log_interval*: seconds between two log lines about the same event-loop error."""
 
     def __init__(
         self,
@@ -162,35 +107,41 @@ class ServerGroup:
         plain_port: int | None = None,
         strict: bool = True,
         log_level: str = "warning",
+        head_timeout: float = DEFAULT_HEAD_TIMEOUT,
+        error_log_interval: float = ERROR_LOG_INTERVAL,
         app_wrapper: Callable[[Any], Any] | None = None,
         **app_options: Any,
     ) -> None:
+        if not head_timeout > 0 or not math.isfinite(head_timeout):
+            raise ValueError(f"the head timeout must be a positive number of seconds, not {head_timeout!r}")
         self.store = store
+        self.head_timeout = head_timeout
+        self.error_log_interval = error_log_interval
         wrap = app_wrapper if app_wrapper is not None else (lambda app: app)
         self.ca_file = str(tls.ca_file) if tls is not None else None
         self.app: ReferenceApp = make_app(store, require_https=tls is not None, strict=strict, **app_options)
         limit = self.app.max_concurrency * _OUTER_LIMIT_FACTOR
         self._servers: list[tuple[uvicorn.Server, socket.socket]] = []
         try:
-            main = _bind(host, port)
-            self._servers.append((self._server(wrap(self.app), tls, limit, log_level), main))
+            main = bind(host, port)
+            self._servers.append((self._server(wrap(self.app), tls, limit, log_level, head_timeout), main))
             self.base_url = _url("https" if tls is not None else "http", host, main.getsockname()[1])
             self.plain_url: str | None = None
             if plain_port is not None:
                 # every request here earns -1: an app that requires HTTPS, on a plain socket
                 plain_app = self.app if tls is not None else make_app(store, strict=strict, **app_options)
-                plain = _bind(host, plain_port)
-                self._servers.append((self._server(wrap(plain_app), None, limit, log_level), plain))
+                plain = bind(host, plain_port)
+                self._servers.append((self._server(wrap(plain_app), None, limit, log_level, head_timeout), plain))
                 self.plain_url = _url("http", host, plain.getsockname()[1])
         except BaseException:
             self.close_sockets()
             raise
 
     @staticmethod
-    def _server(app: Any, tls: TlsFiles | None, limit: int, log_level: str) -> uvicorn.Server:
-        config = uvicorn.Config(
+    def _server(app: Any, tls: TlsFiles | None, limit: int, log_level: str, head_timeout: float) -> uvicorn.Server:
+        config = TransportConfig(
             app,
-            http=_H11Protocol,  # h11, with a deadline for request heads
+            http=HeadDeadlineProtocol,  # h11, with one deadline for the TLS handshake and each request head
             ws="none",
             lifespan="off",  # the app needs no start-up or shut-down work
             interface="asgi3",
@@ -200,13 +151,14 @@ class ServerGroup:
             log_config=None,
             log_level=log_level,
             limit_concurrency=limit,
-            timeout_keep_alive=5,
+            timeout_keep_alive=max(1, math.ceil(head_timeout)),
             timeout_graceful_shutdown=5,
             ssl_certfile=str(tls.cert_file) if tls is not None else None,
             ssl_keyfile=str(tls.key_file) if tls is not None else None,
         )
+        config.head_timeout = head_timeout
         config.load()  # reads the certificate now, while its file exists
-        return _Server(config)
+        return TransportServer(config)
 
     @property
     def started(self) -> bool:
@@ -214,9 +166,18 @@ class ServerGroup:
 
     async def serve(self, *, handle_signals: bool = False) -> None:
         """Serve until :meth:`stop` (or, with *handle_signals*, SIGINT/SIGTERM; a second one stops
-        without waiting for open connections)."""
+        without waiting for open connections).  The loop's exception handler is a
+        :class:`LoopErrorLog` meanwhile."""
+        loop = asyncio.get_running_loop()
+        previous = loop.get_exception_handler()
+        loop.set_exception_handler(LoopErrorLog(loop, interval=self.error_log_interval))
+        try:
+            await self._serve(loop, handle_signals=handle_signals)
+        finally:
+            loop.set_exception_handler(previous)
+
+    async def _serve(self, loop: asyncio.AbstractEventLoop, *, handle_signals: bool) -> None:
         if handle_signals:
-            loop = asyncio.get_running_loop()
             signals: list[int] = []
 
             def on_signal(sig: int) -> None:  # the first asks politely, the second does not wait
@@ -294,8 +255,9 @@ def running_server(
     close it afterwards.  *data_dir* holds the test CA (default: a temporary folder, removed
     afterwards).  *plain_port*: True or 0 for a free port, a number for that port, None/False for
     none.  *accounts* ``(name, password)`` and *sasp_sessions* ``(id, name)`` are created first
-    (see :func:`seed_store`).  *app_options* go to :func:`conformance.reference.app.make_app`
-    (``max_body``, ``body_timeout``, ``max_concurrency``, ``queue_timeout``, ``prices``).
+    (see :func:`seed_store`).  *app_options* go to :class:`ServerGroup` (``head_timeout``,
+    ``error_log_interval``) and :func:`conformance.reference.app.make_app` (``max_body``,
+    ``body_timeout``, ``max_concurrency``, ``queue_timeout``, ``prices``).
     *app_wrapper* is called with each app served (the main one, and the plain port's) and what it
     returns is served instead: an ASGI middleware, e.g. the deliberately broken servers of the tests.
     Raises RuntimeError if the server does not start.

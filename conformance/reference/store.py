@@ -14,8 +14,15 @@ own bounded cache, so the app can verify a password on a pool thread first
 (:meth:`Store.verify_login_async`) and the store's single worker thread never runs PBKDF2 for a
 password it has already judged -- a stream of wrong passwords cannot stall everyone's orders.
 
-The schema (:mod:`conformance.reference.records`, with the rows as frozen classes) is versioned
-with ``PRAGMA user_version`` and created on first open.
+SASP session ids are stored hashed (HMAC-SHA256 under a per-database key; why not PBKDF2:
+:mod:`conformance.reference.records`).  The schema (:mod:`conformance.reference.records`, with
+the rows as frozen classes) is created on first open, or upgraded from schema 1.
+
+A database file is checked before it is used (:mod:`conformance.reference.integrity`): a
+``-wal`` that does not belong to it is refused before SQLite can apply it, ``PRAGMA
+quick_check`` must say ``ok``, and the file is created 0600 (its ``-wal`` and ``-shm`` follow).
+Every transaction that writes also stamps the header with the next commit number, which is what
+lets a later open tell this database's log from another's.
 """
 
 from __future__ import annotations
@@ -38,19 +45,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from .integrity import DamagedDatabase, check_wal, next_commit, private_file, quick_check
 from .records import (
     AWAITING_CLICK_THROUGH,
+    MAX_ORDER_NUMBER,
     MEMORY,
-    SCHEMA,
-    SCHEMA_VERSION,
     VALIDATED,
     Account,
     AccountExists,
     AccountSummary,
     ClickThroughEvent,
     Order,
-    StoreError,
     UnknownAccount,
+    prepare_schema,
+    sasp_digest,
 )
 
 __all__ = ["DEFAULT_PBKDF2_ITERATIONS", "Store"]
@@ -61,6 +69,7 @@ DEFAULT_PBKDF2_ITERATIONS: Final = 600_000  # OWASP's figure for PBKDF2-HMAC-SHA
 _SALT_BYTES = 16
 _CACHE_SIZE = 4096
 _SASP_ALPHABET = string.ascii_letters + string.digits
+_DAMAGED: Final = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})  # primary result codes
 
 
 def _now() -> str:
@@ -74,46 +83,53 @@ def _hash(password: str, salt: bytes, iterations: int) -> bytes:
 class Store:
     """The simulator's state in one SQLite database; see the module docstring.
 
-    *path* is a file (its folder is created) or ``":memory:"`` (gone when closed).
+    *path* is a file (its folder is created, 0700) or ``":memory:"`` (gone when closed).
     *pbkdf2_iterations* applies to passwords set from now on (tests pass a small number).
+    Raises :class:`~conformance.reference.integrity.ForeignWal` or
+    :class:`~conformance.reference.integrity.DamagedDatabase` for a file it will not use, and
+    :class:`~conformance.reference.records.StoreError` for one of another schema.
     """
 
     def __init__(self, path: str | Path = MEMORY, *, pbkdf2_iterations: int = DEFAULT_PBKDF2_ITERATIONS) -> None:
         self.path = path
         self.pbkdf2_iterations = pbkdf2_iterations
-        if str(path) != MEMORY:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = str(path) != MEMORY
+        if on_disk:
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            check_wal(Path(path))  # before SQLite sees the log: it would apply any log it finds
+            private_file(Path(path))
         # autocommit mode: single statements commit at once, transaction() opens BEGIN IMMEDIATE
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
+        self._wrote = False  # by the current transaction: it commits with the next stamp
         self._verified: OrderedDict[bytes, None] = OrderedDict()
         self._refused: OrderedDict[bytes, None] = OrderedDict()
         self._cache_key = secrets.token_bytes(32)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
-        with self._lock:
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA busy_timeout = 5000")
-            if str(path) != MEMORY:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
+        try:
+            with self._lock:
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                self._conn.execute("PRAGMA busy_timeout = 5000")
+                self._conn.execute("PRAGMA secure_delete = ON")  # deleted secrets do not linger in free pages
+                if on_disk:
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    quick_check(self._conn, path)
+                self._conn.execute("PRAGMA synchronous = FULL")
+                with self.transaction():
+                    self._sasp_key, self._wrote = prepare_schema(self._conn, path, _now())
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _DAMAGED:
+                raise DamagedDatabase(f"{path}: damaged database: {exc}") from None
+            raise  # cannot open it, locked, I/O error: not damage
+        except BaseException:
+            self._conn.close()
+            raise
 
     # ------------------------------------------------------------------ lifecycle
-
-    def _migrate(self) -> None:
-        with self.transaction():
-            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == SCHEMA_VERSION:
-                return
-            if version != 0:
-                raise StoreError(f"{self.path}: schema version {version}, this code knows {SCHEMA_VERSION}")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._conn.execute(statement)
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         """Stop the worker thread (after the calls queued on it) and close the database."""
@@ -157,8 +173,12 @@ class Store:
                 return
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._wrote = False
             try:
                 yield
+                if self._wrote:  # the stamp: see conformance.reference.integrity
+                    current = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                    self._conn.execute(f"PRAGMA user_version = {next_commit(current)}")
             except BaseException:
                 self._depth = 0
                 self._conn.execute("ROLLBACK")
@@ -176,7 +196,10 @@ class Store:
             return self._conn.execute(sql, params).fetchall()
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        with self._lock:
+        """Every write goes through here: in a transaction (its own, if none is open), which then
+        commits with a stamp."""
+        with self.transaction():
+            self._wrote = True
             return self._conn.execute(sql, params)
 
     # ------------------------------------------------------------------ accounts
@@ -288,14 +311,15 @@ class Store:
     # ------------------------------------------------------------------ SASP sessions
 
     def add_sasp_session(self, session_id: str, account: str) -> None:
-        """Let *session_id* stand for *account* (replacing what it stood for before)."""
+        """Let *session_id* stand for *account* (replacing what it stood for before); only its
+        keyed hash is stored."""
         with self.transaction():
             if self.get_account(account) is None:
                 raise UnknownAccount(f"no account named {account!r}")
             self._write(
                 "INSERT INTO sasp_sessions VALUES (?, ?, ?)"
-                " ON CONFLICT(session_id) DO UPDATE SET account = excluded.account",
-                (session_id, account, _now()),
+                " ON CONFLICT(session_hash) DO UPDATE SET account = excluded.account",
+                (sasp_digest(self._sasp_key, session_id), account, _now()),
             )
 
     def create_sasp_session(self, account: str, length: int = 16) -> str:
@@ -311,8 +335,8 @@ class Store:
     def account_for_session(self, session_id: str) -> Account | None:
         """The account a SASP session id stands for, or None."""
         row = self._one(
-            "SELECT a.* FROM sasp_sessions s JOIN accounts a ON a.name = s.account WHERE s.session_id = ?",
-            (session_id,),
+            "SELECT a.* FROM sasp_sessions s JOIN accounts a ON a.name = s.account WHERE s.session_hash = ?",
+            (sasp_digest(self._sasp_key, session_id),),
         )
         return None if row is None else Account.from_row(row)
 
@@ -361,7 +385,10 @@ class Store:
         return order
 
     def get_order(self, order_number: int) -> Order | None:
-        """The order with that number, or None."""
+        """The order with that number, or None (also for a number no order can have: outside
+        1 to :data:`~conformance.reference.records.MAX_ORDER_NUMBER`, which SQLite cannot compare)."""
+        if not 0 < order_number <= MAX_ORDER_NUMBER:
+            return None
         row = self._one("SELECT * FROM orders WHERE order_number = ?", (order_number,))
         return None if row is None else Order.from_row(row)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import codec
 
+from ..asgi import method_refusal
 from ..endpoints import behaviour
 from .answers import Answer, Prices
 from .records import Account
@@ -39,7 +40,12 @@ class Vendor:
     # ------------------------------------------------------------------ decoding (no store)
 
     def decode(self, endpoint: str, body: bytes, *, method: str, scheme: str, content_type: str | None) -> Any:
-        """The typed request, or :class:`codec.RequestRejected` (answered with :func:`~.answers.refused`)."""
+        """The typed request, or :class:`codec.RequestRejected` (answered with :func:`~.answers.refused`).
+
+        A method that is not exactly POST earns -17 (:func:`conformance.asgi.method_refusal`)."""
+        refusal = method_refusal(endpoint, method)
+        if refusal is not None:
+            raise refusal
         return codec.decode_request(
             endpoint, body, method=method, scheme=scheme, content_type=content_type, strict=self.strict
         )

@@ -30,6 +30,7 @@ import codec
 
 FAULTS = {
     "get": "sends the order with GET, its form in the query string",
+    "lowercase-post": "sends the order with the method post (methods are case-sensitive: it is not POST)",
     "content-type": "labels the order's body text/plain",
     "missing": "leaves postalCode (required) out of the order",
     "over-length": "sends an organizationName of 65 characters (130 bytes; the limit is 64 characters)",
@@ -110,7 +111,7 @@ def run() -> int:
         wire["saspSessionID"] = env["COMODO_SASP_SESSION_ID"]
     body = codec.encode_request_fields("AutoApplyIdA", wire, validate=False).body if fault else http.body
     path = "!AutoApplyIdA" if fault != "wrong-path" else "AutoApplyIdA"
-    method = "GET" if fault == "get" else "POST"
+    method = {"get": "GET", "lowercase-post": "post"}.get(fault or "", "POST")
     content_type = "text/plain" if fault == "content-type" else auto.content_type
     answer_type, answer = send(base, path, body, method=method, content_type=content_type)
     placed = codec.decode_response("AutoApplyIdA", answer, content_type=answer_type, response_format=1)
