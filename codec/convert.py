@@ -17,15 +17,16 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._schema import ENDPOINTS, FieldSpec
+from .kinds import ValueKind
 from .models import (
     AutoApplyIdARequest,
     AutoApplyIdAResponse,
     UpdateUserEvClickThroughRequest,
     UpdateUserEvClickThroughResponse,
 )
+from .tables import ENDPOINTS
 
-__all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter", "python_kind", "structure_trusted", "trusted_builder"]
+__all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter", "structure_trusted", "trusted_builder"]
 
 REQUEST_CLASSES: dict[str, type[Any]] = {
     "AutoApplyIdA": AutoApplyIdARequest,
@@ -35,41 +36,6 @@ RESPONSE_CLASSES: dict[str, type[Any]] = {
     "AutoApplyIdA": AutoApplyIdAResponse,
     "UpdateUserEvClickThrough": UpdateUserEvClickThroughResponse,
 }
-
-
-def python_kind(field: FieldSpec) -> str:
-    """``int``, ``products``, ``flag`` or ``str``: how a variable is typed in the classes."""
-    if field.allowed and field.allowed["kind"] == "comma_list":
-        return "products"
-    if field.is_flag:
-        return "flag"
-    if field.type == "integer" or field.is_integer_enum:
-        return "int"
-    return "str"
-
-
-def _flag_out(value: bool) -> str:
-    return "Y" if value else "N"
-
-
-def _flag(value: str) -> bool:
-    return value.upper() == "Y"
-
-
-def _flag_in(value: str, _: Any) -> bool:
-    return _flag(value)
-
-
-def _products_out(value: tuple[int, ...]) -> str:
-    return ",".join(map(str, value))
-
-
-def _products(value: str) -> tuple[int, ...]:
-    return tuple(map(int, filter(str.strip, value.split(","))))
-
-
-def _products_in(value: str, _: Any) -> tuple[int, ...]:
-    return _products(value)
 
 
 def _int_in(value: Any, _: Any) -> int:
@@ -89,17 +55,22 @@ _TRUSTED_READERS: dict[Callable[[Any, Any], Any], Callable[[Any], Any]] = {
     _int_in: int,
     _str_in: str,
     _amount_in: Decimal,
-    _flag_in: _flag,
-    _products_in: _products,
 }
 
 
-_HOOKS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {
-    "int": (str, _int_in),
-    "products": (_products_out, _products_in),
-    "flag": (_flag_out, _flag_in),
-    "str": (str, _str_in),
-}
+def _kind_hooks(kind: ValueKind) -> tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]:
+    """(unstructure, structure) hooks of a variable of *kind*; its trusted reader is registered."""
+    if kind.python_type is str:
+        return str, _str_in
+    read = kind.from_wire
+
+    def structure(value: Any, _: Any) -> Any:
+        return read(value)
+
+    _TRUSTED_READERS[structure] = read
+    return kind.to_wire, structure
+
+
 _PARAM_HOOKS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {
     "integer": (str, _int_in),
     "amount": (str, _amount_in),
@@ -157,13 +128,15 @@ def _make() -> cattrs.Converter:
         spec = ENDPOINTS[name]
         st: dict[str, Any] = {}
         plan = []
+        wired: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {}
         for f in spec.fields:
-            out_hook, in_hook = _HOOKS[python_kind(f)]
+            out_hook, in_hook = _kind_hooks(f.kind)
             plan.append((f.attribute, f.name, out_hook))
             st[f.attribute] = override(rename=f.name, struct_hook=in_hook)
+            wired[f.attribute] = (f.name, in_hook)
         conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
-        _WIRED[cls] = {f.attribute: (f.name, _HOOKS[python_kind(f)][1]) for f in spec.fields}
+        _WIRED[cls] = wired
         _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
     for name, cls in RESPONSE_CLASSES.items():
         spec = ENDPOINTS[name]

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._schema import ENDPOINTS, EndpointSpec, endpoint_spec
 from .convert import REQUEST_CLASSES, converter, structure_trusted
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
 from .models import HttpRequest
+from .tables import ENDPOINTS, EndpointSpec, endpoint_spec
 from .validate import Fault, check_wire, known_keys, name_key, read_pairs
 
 __all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
@@ -56,7 +56,7 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
     encode it.  Returns an :class:`~codec.models.HttpRequest`; raises :class:`RequestInvalid`."""
     spec = endpoint_spec(type(request).ENDPOINT)
     wire = request_to_wire(request)
-    if spec.policy["blank_value_is_absent"] and "" in wire.values():  # note blank-value: read as absent
+    if spec.policy.blank_value_is_absent and "" in wire.values():  # note blank-value: read as absent
         wire = {name: value for name, value in wire.items() if value != ""}
     if version is not None:
         known = {f.name for f in spec.fields_in(version)}
@@ -126,7 +126,7 @@ def _response_format(spec: EndpointSpec, wire: Mapping[str, str], version: str |
     f = spec.by_key[name.lower()]
     default = int(f.default or 0)
     value = wire.get(f.name)
-    if value is not None and f.allowed and value in f.allowed["values"]:
+    if value is not None and value in f.kind.values:
         return int(value)
     return default
 
@@ -219,6 +219,4 @@ def _readable_pairs(body: bytes) -> list[tuple[str, str]]:
 
 
 def _before(spec: EndpointSpec, a: Fault, b: Fault) -> bool:
-    order = spec.policy["error_precedence"]
-    rank = {code: i for i, code in enumerate(order)}
-    return rank.get(a.code, len(rank)) < rank.get(b.code, len(rank))
+    return spec.policy.rank(a.code) < spec.policy.rank(b.code)

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from ._schema import ENDPOINTS, CodeSpec, EndpointSpec, endpoint_spec
+from ._notes import NoteId
 from .convert import RESPONSE_CLASSES, converter, structure_trusted, trusted_builder
 from .errors import Deviation, ResponseEncodeError, ResponseInvalid
 from .form import FormError, decode_form, encode_form, unquote_value
 from .messages import clean_message, message_for, parse_message, utf8_encodable
 from .models import EncodedResponse, ErrorDetail
+from .tables import ENDPOINTS, CodeSpec, EndpointSpec, NewlineFormat, ResponseFormat, endpoint_spec
 
 __all__ = ["Response", "decode_response", "encode_response", "error_detail", "error_response", "response_format_of"]
 
@@ -33,7 +34,7 @@ Response = Any  # AutoApplyIdAResponse | UpdateUserEvClickThroughResponse
 _INT_TEXT = rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}"
 _INT = re.compile(_INT_TEXT + r"\Z")
 # the table's pattern, anchored at the true end: its "$" alone also matches before a final "\n"
-_AMOUNTS = {name: re.compile(f"(?:{spec.policy['amount_pattern']})\\Z") for name, spec in ENDPOINTS.items()}
+_AMOUNTS = {name: re.compile(f"(?:{spec.policy.amount_pattern})\\Z") for name, spec in ENDPOINTS.items()}
 
 
 def _mime(content_type: str | None) -> str | None:
@@ -59,7 +60,7 @@ def response_format_of(spec: EndpointSpec, body: bytes, content_type: str | None
         return str(requested)
     mime = _mime(content_type)
     for key, f in spec.formats.items():
-        if mime is not None and f["mime_type"] == mime:
+        if mime is not None and f.mime_type == mime:
             return key
     first = body.split(b"&", 1)[0].split(b"=", 1)[0].lower()
     return "1" if first == b"errorcode" else "0"
@@ -81,7 +82,7 @@ class _Reader:
         )
 
 
-def _read_newline(r: _Reader, fmt: dict[str, Any], body: bytes) -> dict[str, str]:
+def _read_newline(r: _Reader, fmt: NewlineFormat, body: bytes) -> dict[str, str]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -92,23 +93,23 @@ def _read_newline(r: _Reader, fmt: dict[str, Any], body: bytes) -> dict[str, str
             r.note("responses.formats.0.lines", "a line ends with a bare CR (lines end with LF, or CRLF)")
             text = text.replace("\r", "\n")
         else:
-            r.note("format0-line-ending", "CR in line endings")
+            r.note(NoteId.FORMAT0_LINE_ENDING, "CR in line endings")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if lines and not lines[-1].strip():
-        r.note("format0-line-ending", "blank lines at the end")
+        r.note(NoteId.FORMAT0_LINE_ENDING, "blank lines at the end")
         while lines and not lines[-1].strip():
             lines.pop()
     if any(line != line.strip() for line in lines):
-        r.note("format0-line-ending", "white space around a value")
+        r.note(NoteId.FORMAT0_LINE_ENDING, "white space around a value")
         lines = [line.strip() for line in lines]
     if not lines:
         raise r.fail("empty body", "errorCode", "required")
     if not _INT.match(lines[0]):
         raise r.fail(f"line 1 (status code) is not an integer: {lines[0][:40]!r}", "errorCode", "integer")
     code = int(lines[0])
-    names: list[str] = fmt["lines"]["code_negative" if code < 0 else "code_non_negative"]
+    names = fmt.lines.for_code(code)
     if len(lines) < len(names):
         missing = names[len(lines)]
         if code < 0:
@@ -143,23 +144,6 @@ def _read_urlencoded(r: _Reader, body: bytes) -> dict[str, str]:
     return values
 
 
-_PRESENCE_NOTES = {
-    # (endpoint, parameter, code class) -> note allowing the other reading
-    ("AutoApplyIdA", "errorMessage", "success"): "format1-success-message",
-    ("AutoApplyIdA", "errorMessage", "pending"): "format1-status1",
-    ("AutoApplyIdA", "orderNumber", "pending"): "format1-status1",
-    ("AutoApplyIdA", "totalCost", "pending"): "format1-status1",
-    ("AutoApplyIdA", "expectedDeliveryTime", "pending"): "format1-status1",
-    ("UpdateUserEvClickThrough", "status", "error"): "click-through-response-presence",
-    ("UpdateUserEvClickThrough", "description", "error"): "click-through-response-presence",
-    ("UpdateUserEvClickThrough", "errorMessage", "success"): "click-through-response-presence",
-}
-
-
-def _code_class(code: int) -> str:
-    return "success" if code == 0 else ("pending" if code > 0 else "error")
-
-
 def _expected_present(spec: EndpointSpec, code: int) -> frozenset[str]:
     """The parameters the documents' letter has present with *code* (errorCode included)."""
     found = _PRESENT.get((spec.name, code))
@@ -184,7 +168,7 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
         present = p.name in values
         if expected == present:
             continue
-        note = _PRESENCE_NOTES.get((spec.name, p.name, _code_class(code)), f"responses.parameters.{p.name}")
+        note = spec.presence_note(p.name, code) or f"responses.parameters.{p.name}"
         r.note(note, f"{p.name} is {'present' if present else 'absent'} with errorCode={code}")
     needs_order = _NEEDS_ORDER[spec.name]
     if code == 0 and needs_order and not needs_order <= values.keys():
@@ -206,11 +190,13 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
         r.note("codes", f"errorCode {code} is not in {spec.name}'s table")
     hours = values.get("expectedDeliveryTime")
     if hours is not None and fmt_key is not None:
-        allowed = spec.formats[fmt_key].get("expected_delivery", [])
+        allowed = spec.formats[fmt_key].expected_delivery
         if int(hours) not in allowed:
-            union = {h for f in spec.formats.values() for h in f.get("expected_delivery", [])}
+            union = {h for f in spec.formats.values() for h in f.expected_delivery}
             note = (
-                "expected-delivery-values" if int(hours) in union else f"responses.formats.{fmt_key}.expected_delivery"
+                NoteId.EXPECTED_DELIVERY_VALUES
+                if int(hours) in union
+                else f"responses.formats.{fmt_key}.expected_delivery"
             )
             r.note(note, f"expectedDeliveryTime {hours} is not one of {allowed} for this format")
     status = values.get("status")
@@ -222,7 +208,7 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
         # what parse_message(spec, code, message).matches_template says, without building the detail
         if entry is not None and not entry.free_text and entry.pattern.match(message) is None:
             r.note(
-                _message_note(spec, code, message),
+                spec.message_note(code, message) or f"codes.{code}.message",
                 f"errorMessage {message[:80]!r} does not match {spec.codes[code].message!r}",
             )
 
@@ -245,18 +231,6 @@ _PARAM_NAMES = {name: frozenset(p.name for p in spec.params) for name, spec in E
 _NEEDS_ORDER = {
     name: frozenset({"orderNumber", "totalCost", "expectedDeliveryTime"} & _PARAM_NAMES[name]) for name in ENDPOINTS
 }
-
-
-def _message_note(spec: EndpointSpec, code: int, message: str) -> str:
-    """The note that tolerates a message differing from the template, or the code's row."""
-    template = spec.codes[code].message
-    if code == -1 and message.casefold() == template.casefold():
-        return "https-text"
-    if code == -16:
-        return "permission-denied-text"
-    if code == -2:
-        return "unrecognised-argument-text"
-    return f"codes.{code}.message"
 
 
 # ---------------------------------------------------------------- the shortcut for letter-perfect bodies
@@ -282,7 +256,7 @@ class _Shortcut:
     mime: str
     newline: bool
     shapes: tuple[_Shape, ...]
-    codes: dict[int, CodeSpec]
+    codes: Mapping[int, CodeSpec]
     # every shape starts with errorCode: the shapes by the first character of the code, found at
     # this offset of the body (-1: try every shape)
     offset: int
@@ -303,7 +277,7 @@ def _make_shape(
     newline-format text unpadded (and not blank on the last line), urlencoded text undecoded."""
     fmt = spec.formats[fmt_key]
     params = {p.name: p for p in spec.params}
-    amount = spec.policy["amount_pattern"]
+    amount = spec.policy.amount_pattern
     # the amount pattern inside the shape's, when it is anchored at both ends (its "$" matches at
     # the end or before a final LF; no value of a shape holds an LF)
     inner_amount = f"(?:{amount[1:-1]})" if amount.startswith("^") and amount.endswith("$") else None
@@ -313,7 +287,7 @@ def _make_shape(
         if name == "errorCode":
             value = _alternatives(codes)
         elif name == "expectedDeliveryTime" and fmt_key is not None:
-            value = _alternatives(fmt.get("expected_delivery", [])) or "(?!)"
+            value = _alternatives(fmt.expected_delivery) or "(?!)"
         elif name == "status" and spec.statuses:
             value = _alternatives(spec.statuses)
         elif kind == "integer":
@@ -343,12 +317,12 @@ def _make_shape(
 
 def _make_shortcut(spec: EndpointSpec, fmt_key: str | None) -> _Shortcut:
     fmt = spec.formats[fmt_key]
-    lines = fmt.get("lines")
-    amount = spec.policy["amount_pattern"]
+    lines = fmt.lines if isinstance(fmt, NewlineFormat) else None
+    amount = spec.policy.amount_pattern
     by_names: dict[tuple[str, ...], set[int]] = {}
     for code in spec.codes:
         if lines:
-            names = tuple(lines["code_negative" if code < 0 else "code_non_negative"])
+            names = lines.for_code(code)
         else:
             present = _expected_present(spec, code)
             if code == 0 and not _NEEDS_ORDER[spec.name] <= present:
@@ -368,7 +342,7 @@ def _make_shortcut(spec: EndpointSpec, fmt_key: str | None) -> _Shortcut:
             by_code[first] = (*by_code.get(first, ()), shape)
     first_names = {names[0] for names in by_names}
     return _Shortcut(
-        mime=fmt["mime_type"],
+        mime=fmt.mime_type,
         newline=bool(lines),
         shapes=tuple(shapes),
         codes=spec.codes,
@@ -440,11 +414,9 @@ def decode_response(
             "allowed",
         )
     mime = _mime(content_type)
-    if mime is not None and mime != fmt["mime_type"]:
-        r.note(
-            f"responses.formats.{fmt_key}.mime_type", f"Content-Type {mime} where the format's is {fmt['mime_type']}"
-        )
-    if fmt_key == "0":
+    if mime is not None and mime != fmt.mime_type:
+        r.note(f"{fmt.row}.mime_type", f"Content-Type {mime} where the format's is {fmt.mime_type}")
+    if isinstance(fmt, NewlineFormat):
         values = _read_newline(r, fmt, body)
     else:
         values = _read_urlencoded(r, body)
@@ -489,7 +461,7 @@ def error_response(endpoint: str, code: int, argument: str | None = None) -> Res
     cls = RESPONSE_CLASSES[spec.name]
     if spec.statuses:
         zero = spec.statuses[min(spec.statuses)]
-        return cls(error_code=code, error_message=message, status=zero["status"], description=zero["description"])
+        return cls(error_code=code, error_message=message, status=zero.status, description=zero.description)
     return cls(error_code=code, error_message=message)
 
 
@@ -555,28 +527,22 @@ def encode_response(
     return _encoded(content_type, (text + ending if trailing else text).encode("utf-8"))
 
 
-def _encoding(spec: EndpointSpec, fmt: dict[str, Any]) -> tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]:
+def _encoding(spec: EndpointSpec, fmt: ResponseFormat) -> tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]:
     """(Content-Type, the newline format's lines by code < 0 and code >= 0 or None, line ending,
     trailing line ending) for one format."""
-    lines = fmt.get("lines")
-    if not lines:
-        return fmt["mime_type"], None, "", False
-    by_sign = (tuple(lines["code_negative"]), tuple(lines["code_non_negative"]))
+    if not isinstance(fmt, NewlineFormat):
+        return fmt.mime_type, None, "", False
+    by_sign = (fmt.lines.code_negative, fmt.lines.code_non_negative)
     policy = spec.policy
-    return (
-        f"{fmt['mime_type']}; charset=utf-8",
-        by_sign,
-        policy["format0_line_ending"],
-        policy["format0_trailing_newline"],
-    )
+    return f"{fmt.mime_type}; charset=utf-8", by_sign, policy.format0_line_ending, policy.format0_trailing_newline
 
 
 _LINE_SETS = {
     names: frozenset(names)
     for spec in ENDPOINTS.values()
     for fmt in spec.formats.values()
-    if fmt.get("lines")
-    for names in (tuple(fmt["lines"]["code_negative"]), tuple(fmt["lines"]["code_non_negative"]))
+    if isinstance(fmt, NewlineFormat)
+    for names in (fmt.lines.code_negative, fmt.lines.code_non_negative)
 }
 _ENCODINGS = {
     (name, key): _encoding(spec, fmt) for name, spec in ENDPOINTS.items() for key, fmt in spec.formats.items()

@@ -12,15 +12,16 @@ Strict mode follows each note's strict reading, lenient mode its lenient one.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from itertools import permutations, repeat
+from collections.abc import Sequence
+from itertools import repeat
 from operator import ge
 
 import attrs
 
-from ._schema import COUNTRIES, ENDPOINTS, EndpointSpec, FieldSpec
+from .kinds import Check
+from .tables import ENDPOINTS, EndpointSpec, ExclusiveRule, FieldSpec, RequiredUnlessRule, RequiredWhenRule
 
-__all__ = ["Fault", "check_wire", "checker_for", "known_keys", "name_key", "read_pairs"]
+__all__ = ["Fault", "check_wire", "known_keys", "name_key", "read_pairs"]
 
 
 @attrs.frozen
@@ -34,111 +35,8 @@ class Fault:
     detail: str
 
 
-Check = Callable[[str], tuple[int, str, str] | None]
-
-
-def _digits(value: str) -> bool:
-    # bounded: int() refuses longer digit strings (ValueError) under the interpreter's default limit
-    return value.isascii() and value.isdigit() and len(value) <= sys.int_info.str_digits_check_threshold
-
-
-def _make_checker(f: FieldSpec, strict: bool) -> Check:
-    """Return a function judging one non-empty value of *f*: None, or (code, rule, detail)."""
-    max_len = f.max_length
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    integer = f.type == "integer"
-
-    def length(v: str) -> tuple[int, str, str] | None:
-        if max_len is not None and len(v) > max_len:
-            return -4, "max_length", f"{len(v)} characters, more than the {max_len} allowed"
-        return None
-
-    if kind == "enum":
-        values = set(allowed["values"])
-        if not strict:
-            values |= set(allowed.get("lenient_values", []))
-        folded = {v.casefold() for v in values} if (not strict and allowed.get("lenient_case_insensitive")) else None
-        shown = ", ".join(sorted(values))
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            if v in values or (folded is not None and v.casefold() in folded):
-                return length(v)
-            return -4, "allowed", f"not one of {shown}"
-
-        return check
-    if kind == "integer_enum":
-        values = set(allowed["values"])
-        any_positive = not strict and allowed.get("lenient_any_positive_integer")
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            if v in values:
-                return length(v)
-            if any_positive and _digits(v) and not v.startswith("0"):
-                return length(v)
-            if not _digits(v):
-                return -4, "integer", "not a decimal integer"
-            return -4, "allowed", f"not one of {', '.join(allowed['values'])}"
-
-        return check
-    if kind == "comma_list":
-        values = set(allowed["values"])
-        tolerant = not strict and allowed.get("lenient_spaces_and_repeats")
-        unique = strict and allowed.get("strict_unique")
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            found = length(v)
-            if found:
-                return found
-            items = v.split(",")
-            if tolerant:
-                items = [i.strip() for i in items]
-            for item in items:
-                if item not in values:
-                    return -4, "allowed", f"item {item!r} is not one of {', '.join(allowed['values'])}"
-            if unique and len(set(items)) != len(items):
-                return -4, "allowed", "an item is repeated"
-            return None
-
-        return check
-    if kind == "country":
-        fold = not strict and allowed.get("lenient_case_insensitive")
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            found = length(v)
-            if found:
-                return found
-            if (v.upper() if fold else v) in COUNTRIES:
-                return None
-            return allowed.get("error_code", -7), "country", "not an ISO 3166-1 alpha-2 code"
-
-        return check
-    if integer:
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            if not _digits(v):
-                return -4, "integer", "not a decimal integer"
-            return length(v)
-
-        return check
-    return length
-
-
-_CHECKERS: dict[tuple[str, str, bool], Check] = {
-    (name, f.name, strict): _make_checker(f, strict)
-    for name, spec in ENDPOINTS.items()
-    for f in spec.fields
-    for strict in (True, False)
-}
-
-
-def checker_for(endpoint: str, field: str, strict: bool) -> Check:
-    return _CHECKERS[(endpoint, field, strict)]
-
-
 def _rank(spec: EndpointSpec) -> dict[int, int]:
-    order = spec.policy["error_precedence"]
-    return {code: i for i, code in enumerate(order)}
+    return {code: i for i, code in enumerate(spec.policy.error_precedence)}
 
 
 _RANKS = {name: _rank(spec) for name, spec in ENDPOINTS.items()}
@@ -185,28 +83,13 @@ class _Plan:
     checked: tuple[tuple[str, Check], ...]
 
 
-def _accepted(spec: EndpointSpec, f: FieldSpec, strict: bool) -> frozenset[str] | None:
+def _accepted(f: FieldSpec, strict: bool) -> frozenset[str] | None:
     """Every value *f*'s checker accepts, when that is a small finite set known from the table
     (each candidate confirmed by the checker itself)."""
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    candidates: set[str]
-    if kind in ("enum", "integer_enum"):
-        if not strict and (allowed.get("lenient_case_insensitive") or allowed.get("lenient_any_positive_integer")):
-            return None
-        candidates = set(allowed["values"]) | (set() if strict else set(allowed.get("lenient_values", [])))
-    elif kind == "comma_list":
-        items = allowed["values"]
-        if not strict or len(items) > 5:
-            return None
-        candidates = {",".join(p) for r in range(1, len(items) + 1) for p in permutations(items, r)}
-    elif kind == "country":
-        if not strict and allowed.get("lenient_case_insensitive"):
-            return None
-        candidates = set(COUNTRIES)
-    else:
+    candidates = f.kind.accepted_values(strict)
+    if candidates is None:
         return None
-    check = _CHECKERS[(spec.name, f.name, strict)]
+    check = f.checker(strict)
     return frozenset(v for v in candidates if check(v) is None)
 
 
@@ -214,30 +97,29 @@ def _make_plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
     fields = spec.fields_in(version)
     names = frozenset(f.name for f in fields)
     required = {f.name for f in fields if f.presence == "required"}
-    unless, when, exclusive = [], [], []
+    unless: list[tuple[str, tuple[str, ...]]] = []
+    when: list[tuple[str, str, str, bool]] = []
+    exclusive: list[tuple[str, tuple[str, ...]]] = []
     for rule in spec.rules:
-        kind = rule["kind"]
-        if kind == "required_unless" and rule["unless"] in names:
-            unless.append((rule["unless"], tuple(rule["fields"])))
-        elif kind == "required_unless":
-            required |= set(rule["fields"])
-        elif kind == "required_when":
-            when.append((rule["when"]["field"], rule["when"]["equals"], rule["field"], strict))
-        elif kind == "exclusive":
-            exclusive.append((rule["field"], tuple(rule["excludes"])))
-        else:  # a kind this codec does not know: no shortcut
-            required |= {""}
+        if isinstance(rule, RequiredUnlessRule) and rule.unless in names:
+            unless.append((rule.unless, rule.fields))
+        elif isinstance(rule, RequiredUnlessRule):
+            required |= set(rule.fields)
+        elif isinstance(rule, RequiredWhenRule):
+            when.append((rule.when_field, rule.when_equals, rule.field, strict))
+        elif isinstance(rule, ExclusiveRule):
+            exclusive.append((rule.field, rule.excludes))
     finite: list[tuple[str, frozenset[str | None]]] = []
     limited: list[tuple[str, int]] = []
     checked: list[tuple[str, Check]] = []
     for f in fields:
-        accepted = _accepted(spec, f, strict)
+        accepted = _accepted(f, strict)
         if accepted is not None:
             finite.append((f.name, frozenset([None, *accepted])))
-        elif not (f.allowed or {}).get("kind") and f.type != "integer":
+        elif f.kind.length_only:
             limited.append((f.name, _EVERYTHING if f.max_length is None else f.max_length))
         else:
-            checked.append((f.name, _CHECKERS[(spec.name, f.name, strict)]))
+            checked.append((f.name, f.checker(strict)))
     return _Plan(
         names=names,
         required=frozenset(required),
@@ -302,7 +184,7 @@ def read_pairs(
     wire = dict(pairs)
     if len(wire) == len(pairs) and wire.keys() <= _plan(spec, version, True).names:
         # the usual case: each name once, spelled as the tables spell it
-        if spec.policy["blank_value_is_absent"] and "" in wire.values():
+        if spec.policy.blank_value_is_absent and "" in wire.values():
             wire = {name: value for name, value in wire.items() if value != ""}
         return wire, None
     known = known_keys(spec, version)
@@ -324,10 +206,10 @@ def read_pairs(
             continue
         if f.name in seen:
             if repeated is None:
-                repeated = Fault(spec.policy["duplicate_name_code"], f.name, f.name, "duplicate", "sent more than once")
+                repeated = Fault(spec.policy.duplicate_name_code, f.name, f.name, "duplicate", "sent more than once")
             continue
         seen.add(f.name)
-        if value != "" or not spec.policy["blank_value_is_absent"]:
+        if value != "" or not spec.policy.blank_value_is_absent:
             wire[f.name] = value
     return wire, unrecognised or repeated
 
@@ -347,38 +229,31 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
             missing[f.name] = Fault(-3, f.name, f.name, "required", "required variable not sent")
     faults: list[Fault] = []
     for rule in spec.rules:
-        kind = rule["kind"]
-        if kind == "required_unless" and rule["unless"] in names and rule["unless"] not in wire:
-            for name in rule["fields"]:
+        if isinstance(rule, RequiredUnlessRule) and rule.unless in names and rule.unless not in wire:
+            for name in rule.fields:
                 if name not in wire:
                     missing.setdefault(
-                        name, Fault(-3, name, name, "required_unless", f"required unless {rule['unless']} is sent")
+                        name, Fault(-3, name, name, "required_unless", f"required unless {rule.unless} is sent")
                     )
-        elif kind == "required_unless" and rule["unless"] not in names:
-            for name in rule["fields"]:
+        elif isinstance(rule, RequiredUnlessRule) and rule.unless not in names:
+            for name in rule.fields:
                 if name not in wire:
                     missing.setdefault(name, Fault(-3, name, name, "required", "required variable not sent"))
-        elif kind == "required_when":
-            when = rule["when"]
-            value = wire.get(when["field"])
-            if value is not None and rule["field"] not in wire:
-                match = value == when["equals"] if strict else value.casefold() == when["equals"].casefold()
+        elif isinstance(rule, RequiredWhenRule):
+            value = wire.get(rule.when_field)
+            if value is not None and rule.field not in wire:
+                equals = rule.when_equals
+                match = value == equals if strict else value.casefold() == equals.casefold()
                 if match:
                     missing.setdefault(
-                        rule["field"],
-                        Fault(
-                            -3,
-                            rule["field"],
-                            rule["field"],
-                            "required_when",
-                            f"required when {when['field']}={when['equals']}",
-                        ),
+                        rule.field,
+                        Fault(-3, rule.field, rule.field, "required_when", f"required when {rule.when_field}={equals}"),
                     )
-        elif kind == "exclusive" and rule["field"] in wire:
-            present = [n for n in rule["excludes"] if n in wire]
+        elif isinstance(rule, ExclusiveRule) and rule.field in wire:
+            present = [n for n in rule.excludes if n in wire]
             if present and strict:
                 faults.append(
-                    Fault(rule["error_code"], present[0], present[0], "exclusive", f"not allowed with {rule['field']}")
+                    Fault(rule.error_code, present[0], present[0], "exclusive", f"not allowed with {rule.field}")
                 )
             elif present:
                 for n in present:
@@ -391,7 +266,7 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
         value = wire.get(f.name)
         if value is None:
             continue
-        found = _CHECKERS[(endpoint, f.name, strict)](value)
+        found = f.checker(strict)(value)
         if found is not None:
             code, rule_name, detail = found
             argument = value if code == -7 else f.name

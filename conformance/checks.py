@@ -99,7 +99,7 @@ class Check:
 
 
 def _source(spec: codec.EndpointSpec) -> str:
-    return str(spec.table["provenance"]["source"])
+    return spec.source
 
 
 def _cite(spec: codec.EndpointSpec, row: str, line: int | None) -> str:
@@ -138,7 +138,7 @@ def _base(ctx: RunContext, spec: codec.EndpointSpec, *, style: str = "login") ->
 
 
 def _success(spec: codec.EndpointSpec, row: str, **kw: Any) -> Expectation:
-    note = "click-through-test-orders" if spec.statuses else None
+    note = codec.NoteId.CLICK_THROUGH_TEST_ORDERS if spec.statuses else None
     return Expectation(codes=success_codes(spec.name), row=row, note=note, **kw)
 
 
@@ -154,13 +154,15 @@ def _requires(spec: codec.EndpointSpec, *extra: str) -> frozenset[str]:
 # ---------------------------------------------------------------------------- per-variable checks
 
 
-def _missing(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
+def _missing(spec: codec.EndpointSpec, f: codec.FieldSpec) -> Check:
     row = f"request.{f.name}.presence"
 
     def run(ctx: RunContext) -> Outcome:
         wire = _base(ctx, spec)
         wire.pop(f.name, None)
-        expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{row}", argument=f.name, note="blank-value")
+        expect = Expectation(
+            codes=frozenset({-3}), row=f"{spec.name}.{row}", argument=f.name, note=codec.NoteId.BLANK_VALUE
+        )
         exchange, verdict = _probe(ctx, spec.name, wire, expect)
         blank = dict(_base(ctx, spec), **{f.name: ""})
         exchange2, verdict2 = _probe(ctx, spec.name, blank, expect)
@@ -178,17 +180,16 @@ def _missing(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
     )
 
 
-def _also_reported(f: codec._schema.FieldSpec, rule: str) -> dict[str, Any]:
+def _also_reported(f: codec.FieldSpec, rule: str) -> dict[str, Any]:
     """Expectation options for a value that breaks a second rule besides *rule*: a country one
     character over its limit is also an unknown country, and under note error-precedence a server
     may report either fault."""
-    allowed = f.allowed or {}
-    if rule == "max_length" and allowed.get("kind") == "country":
-        return {"note": "error-precedence", "also": frozenset({allowed.get("error_code", -7)})}
+    if rule == "max_length" and isinstance(f.kind, codec.Country):
+        return {"note": codec.NoteId.ERROR_PRECEDENCE, "also": frozenset({f.kind.error_code})}
     return {}
 
 
-def _over_length(spec: codec.EndpointSpec, f: codec._schema.FieldSpec, value: str) -> Check:
+def _over_length(spec: codec.EndpointSpec, f: codec.FieldSpec, value: str) -> Check:
     row = f"request.{f.name}.max_length"
 
     def run(ctx: RunContext) -> Outcome:
@@ -210,7 +211,7 @@ def _over_length(spec: codec.EndpointSpec, f: codec._schema.FieldSpec, value: st
     )
 
 
-def _at_limit_value(f: codec._schema.FieldSpec) -> str:
+def _at_limit_value(f: codec.FieldSpec) -> str:
     n = f.max_length or 0
     if "email" in f.name.lower():
         domain = "@example.com"
@@ -218,16 +219,16 @@ def _at_limit_value(f: codec._schema.FieldSpec) -> str:
     return ("é€Ωa" * n)[:n]
 
 
-def _at_limit(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
+def _at_limit(spec: codec.EndpointSpec, f: codec.FieldSpec) -> Check:
     row = f"request.{f.name}.max_length"
     value = _at_limit_value(f)
 
     def run(ctx: RunContext) -> Outcome:
         wire = _base(ctx, spec)
         extra = {f.name: value}
-        if f.condition and "required_when" in f.condition:
-            when = f.condition["required_when"]
-            extra[when["field"]] = when["equals"]
+        for r in spec.rules_of(codec.RequiredWhenRule):
+            if r.field == f.name:
+                extra[r.when_field] = r.when_equals
         wire.update(extra)
         return _outcome([_probe(ctx, spec.name, wire, _success(spec, f"{spec.name}.{row}"))])
 
@@ -243,19 +244,18 @@ def _at_limit(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
     )
 
 
-def _allowed(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
+def _allowed(spec: codec.EndpointSpec, f: codec.FieldSpec) -> Check:
     row = f"request.{f.name}.allowed"
-    allowed = f.allowed or {}
-    values = [v for v in allowed.get("values", []) if f.name not in SAFETY_FIELDS or v.upper() == "Y"]
-    if allowed.get("kind") == "comma_list":
-        values = [*values, ",".join(allowed["values"])]
+    values = [v for v in f.kind.values if f.name not in SAFETY_FIELDS or v.upper() == "Y"]
+    if isinstance(f.kind, codec.CommaList):
+        values = [*values, f.kind.separator.join(f.kind.values)]
 
     def run(ctx: RunContext) -> Iterator[Any]:
         for value in values:
             wire = dict(_base(ctx, spec), **{f.name: value})
-            for r in spec.rules:
-                if r["kind"] == "required_when" and r["when"]["field"] == f.name and value == r["when"]["equals"]:
-                    wire[r["field"]] = "conformance@example.com"
+            for r in spec.rules_of(codec.RequiredWhenRule):
+                if r.when_field == f.name and value == r.when_equals:
+                    wire[r.field] = "conformance@example.com"
             if f.name == "checkFONIsUnique":
                 wire["foreignOrderNumber"] = ctx.fresh_fon()
             yield spec.name, wire, _success(spec, f"{spec.name}.{row}", action=wire.get("action")), {}
@@ -264,7 +264,7 @@ def _allowed(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
         f"{spec.name}/allowed/{f.name}",
         spec.name,
         "allowed",
-        _cite(spec, row, allowed.get("source_line", f.source_line)),
+        _cite(spec, row, f.kind.source_line or f.source_line),
         f"{f.name} = each of {', '.join(values)}",
         "success for each",
         _requires(spec),
@@ -272,7 +272,7 @@ def _allowed(spec: codec.EndpointSpec, f: codec._schema.FieldSpec) -> Check:
     )
 
 
-def _disallowed(spec: codec.EndpointSpec, f: codec._schema.FieldSpec, bad: list[tuple[str, int, str]]) -> Check:
+def _disallowed(spec: codec.EndpointSpec, f: codec.FieldSpec, bad: list[tuple[str, int, str]]) -> Check:
     country = any(rule == "country" for _, _, rule in bad)
     family = "country" if country else "disallowed"
     row = f"request.{f.name}.allowed"
@@ -351,73 +351,71 @@ def _name_case(spec: codec.EndpointSpec) -> Check:
 def _rule_checks(spec: codec.EndpointSpec) -> list[Check]:
     checks = []
     for r in spec.rules:
-        if r["kind"] == "required_when":
+        if isinstance(r, codec.RequiredWhenRule):
             checks.append(_required_when(spec, r))
-        elif r["kind"] == "required_unless":
+        elif isinstance(r, codec.RequiredUnlessRule):
             checks.append(_required_unless(spec, r))
-        elif r["kind"] == "exclusive":
+        elif isinstance(r, codec.ExclusiveRule):
             checks.append(_exclusive(spec, r))
     return checks
 
 
-def _required_when(spec: codec.EndpointSpec, r: dict[str, Any]) -> Check:
-    when = r["when"]
-
+def _required_when(spec: codec.EndpointSpec, r: codec.RequiredWhenRule) -> Check:
     def run(ctx: RunContext) -> Outcome:
-        wire = dict(_base(ctx, spec), **{when["field"]: when["equals"]})
-        wire.pop(r["field"], None)
-        expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r['id']}", argument=r["field"])
+        wire = dict(_base(ctx, spec), **{r.when_field: r.when_equals})
+        wire.pop(r.field, None)
+        expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r.id}", argument=r.field)
         return _outcome([_probe(ctx, spec.name, wire, expect)])
 
     return Check(
-        f"{spec.name}/required-when/{r['field']}",
+        f"{spec.name}/required-when/{r.field}",
         spec.name,
         "required-when",
-        _cite(spec, f"request.rules.{r['id']}", r["source_line"]),
-        f"{when['field']}={when['equals']} without {r['field']}",
-        f"-3 naming {r['field']}",
+        _cite(spec, f"request.rules.{r.id}", r.source_line),
+        f"{r.when_field}={r.when_equals} without {r.field}",
+        f"-3 naming {r.field}",
         _requires(spec),
         run,
     )
 
 
-def _required_unless(spec: codec.EndpointSpec, r: dict[str, Any]) -> Check:
+def _required_unless(spec: codec.EndpointSpec, r: codec.RequiredUnlessRule) -> Check:
     def run(ctx: RunContext) -> Iterator[Any]:
         base = _base(ctx, spec)
-        for name in r["fields"]:
-            wire = {k: v for k, v in base.items() if k not in r["fields"] and k != r["unless"]}
-            wire.update({n: base[n] for n in r["fields"] if n != name and n in base})
-            expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r['id']}", argument=name)
+        for name in r.fields:
+            wire = {k: v for k, v in base.items() if k not in r.fields and k != r.unless}
+            wire.update({n: base[n] for n in r.fields if n != name and n in base})
+            expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r.id}", argument=name)
             yield spec.name, wire, expect, {}
 
     return Check(
-        f"{spec.name}/required-unless/{r['unless']}",
+        f"{spec.name}/required-unless/{r.unless}",
         spec.name,
         "required-unless",
-        _cite(spec, f"request.rules.{r['id']}", r["source_line"]),
-        f"each of {', '.join(r['fields'])} left out, without {r['unless']}",
+        _cite(spec, f"request.rules.{r.id}", r.source_line),
+        f"each of {', '.join(r.fields)} left out, without {r.unless}",
         "-3 naming the variable left out",
         frozenset({"login"}),
         lambda ctx: _sequence(ctx, run(ctx)),
     )
 
 
-def _exclusive(spec: codec.EndpointSpec, r: dict[str, Any]) -> Check:
+def _exclusive(spec: codec.EndpointSpec, r: codec.ExclusiveRule) -> Check:
     def run(ctx: RunContext) -> Outcome:
         wire = dict(_base(ctx, spec, style="sasp"))
-        wire[r["excludes"][0]] = "someone"
+        wire[r.excludes[0]] = "someone"
         expect = Expectation(
-            codes=frozenset({r["error_code"]}), row=f"{spec.name}.{r['id']}", argument=r["excludes"][0], note=r["note"]
+            codes=frozenset({r.error_code}), row=f"{spec.name}.{r.id}", argument=r.excludes[0], note=r.note
         )
         return _outcome([_probe(ctx, spec.name, wire, expect)])
 
     return Check(
-        f"{spec.name}/exclusive/{r['field']}",
+        f"{spec.name}/exclusive/{r.field}",
         spec.name,
         "exclusive",
-        _cite(spec, f"request.rules.{r['id']}", r["source_line"]),
-        f"{r['field']} plus {r['excludes'][0]}",
-        f"{r['error_code']} naming {r['excludes'][0]} (success, -2 or -16 are notes: {r['note']})",
+        _cite(spec, f"request.rules.{r.id}", r.source_line),
+        f"{r.field} plus {r.excludes[0]}",
+        f"{r.error_code} naming {r.excludes[0]} (success, -2 or -16 are notes: {r.note})",
         frozenset({"sasp"}),
         run,
         severity="MUST (reading)",
@@ -426,7 +424,7 @@ def _exclusive(spec: codec.EndpointSpec, r: dict[str, Any]) -> Check:
 
 # GET and plain-HTTP probes send no credentials, so they also carry missing variables: under note
 # error-precedence a server may report those (-3) first
-_MISSING_TOO = {"note": "error-precedence", "also": frozenset({-3})}
+_MISSING_TOO = {"note": codec.NoteId.ERROR_PRECEDENCE, "also": frozenset({-3})}
 
 
 def _method(spec: codec.EndpointSpec) -> Check:
@@ -494,7 +492,7 @@ def _format_checks(spec: codec.EndpointSpec) -> list[Check]:
             yield (
                 spec.name,
                 error_wire,
-                Expectation(codes=frozenset({-3}), row=f"{spec.name}.responses.formats", note="blank-value"),
+                Expectation(codes=frozenset({-3}), row=f"{spec.name}.responses.formats", note=codec.NoteId.BLANK_VALUE),
                 {},
             )
 
@@ -510,7 +508,7 @@ def _format_checks(spec: codec.EndpointSpec) -> list[Check]:
                 "format",
                 _cite(spec, f"responses.formats.{label}", None),
                 sends,
-                f"{fmt['mime_type']} answers in the {fmt['name']} format, success and error alike",
+                f"{fmt.mime_type} answers in the {fmt.name} format, success and error alike",
                 _requires(spec),
                 lambda ctx, run=run: _sequence(ctx, run(ctx)),
             )
@@ -722,7 +720,7 @@ def _property_fault(spec: codec.EndpointSpec) -> Check:
                 row=fault.row,
                 argument=fault.argument if fault.code != -7 else None,
                 country=fault.argument if fault.code == -7 else None,
-                note="blank-value" if fault.kind == "missing" else also.get("note"),
+                note=codec.NoteId.BLANK_VALUE if fault.kind == "missing" else also.get("note"),
                 also=also.get("also", frozenset()),
             )
             return _probe(ctx, spec.name, wire, expect)
@@ -749,10 +747,10 @@ def _stateful_orders(spec: codec.EndpointSpec) -> Check:
 
     def repeat_expectation() -> Expectation:
         return Expectation(
-            codes=frozenset({policy["fon_not_unique_code"]}),
+            codes=frozenset({policy.fon_not_unique_code}),
             row=f"{spec.name}.request.checkFONIsUnique",
             argument="foreignOrderNumber",
-            note="fon-unique-code",
+            note=codec.NoteId.FON_UNIQUE_CODE,
         )
 
     def run(ctx: RunContext) -> Outcome:
@@ -812,15 +810,15 @@ def _stateful_orders(spec: codec.EndpointSpec) -> Check:
         _cite(spec, "request.checkFONIsUnique", spec.by_key["checkfonisunique"].source_line),
         "an order with a fresh foreign order number, its repeat with checkFONIsUnique=Y, then =N; then a Hypothesis "
         "state machine: orders with fresh foreign order numbers, repeats with checkFONIsUnique=Y and =N",
-        f"repeats refused with {policy['fon_not_unique_code']} naming foreignOrderNumber only when checkFONIsUnique=Y",
+        f"repeats refused with {policy.fon_not_unique_code} naming foreignOrderNumber only when checkFONIsUnique=Y",
         _requires(spec),
         run,
     )
 
 
 def _stateful_click_through(spec: codec.EndpointSpec) -> Check:
-    replace = next((r["when"]["equals"] for r in spec.rules if r["kind"] == "required_when"), None)
-    email_field = next((r["field"] for r in spec.rules if r["kind"] == "required_when"), None)
+    replace = next((r.when_equals for r in spec.rules_of(codec.RequiredWhenRule)), None)
+    email_field = next((r.field for r in spec.rules_of(codec.RequiredWhenRule)), None)
     resend = RunContext.quiet_action(spec)
 
     def run(ctx: RunContext) -> Outcome:
@@ -879,7 +877,7 @@ def _stateful_click_through(spec: codec.EndpointSpec) -> Check:
         f"{spec.name}/stateful/click-through",
         spec.name,
         "stateful",
-        _cite(spec, "statuses", spec.statuses[2]["source_line"] if 2 in spec.statuses else None),
+        _cite(spec, "statuses", spec.statuses[2].source_line if 2 in spec.statuses else None),
         "on an order the run just placed: ReplaceMailAddress with a new address, the same again, ResendEmail; then a "
         "Hypothesis state machine: ResendEmail, ReplaceMailAddress with new and repeated addresses",
         "statuses allowed for each action; the same address twice answers 2",
@@ -903,10 +901,15 @@ def _endpoint_checks(spec: codec.EndpointSpec) -> list[Check]:
         if over and f.name not in login:
             checks.append(_over_length(spec, f, over[0][0]))
     for f in spec.fields:
-        if f.max_length and not f.allowed and f.name not in login and f.name != "orderNumber":
+        if (
+            f.max_length
+            and isinstance(f.kind, codec.Text | codec.Integer)
+            and f.name not in login
+            and f.name != "orderNumber"
+        ):
             checks.append(_at_limit(spec, f))
     for f in spec.fields:
-        if f.allowed and f.allowed.get("kind") in {"enum", "integer_enum", "comma_list"}:
+        if f.kind.values:  # the kinds that list their values
             checks.append(_allowed(spec, f))
     for f in spec.fields:
         bad = [b for b in invalid_values(spec.name, f.name) if b[2] != "max_length"]
@@ -923,7 +926,7 @@ def _endpoint_checks(spec: codec.EndpointSpec) -> list[Check]:
     checks.append(_property_fault(spec))
     if "checkfonisunique" in spec.by_key:
         checks.append(_stateful_orders(spec))
-    if spec.statuses and any(r["kind"] == "required_when" for r in spec.rules):
+    if spec.statuses and spec.rules_of(codec.RequiredWhenRule):
         checks.append(_stateful_click_through(spec))
     return checks
 

@@ -198,14 +198,20 @@ def _open_questions(spec: codec.EndpointSpec, body: bytes) -> list[Finding]:
         f = spec.by_key.get(name.lower())
         if f is None:
             continue
-        if name != f.name and "names-case-insensitive" in spec.notes:
+        if name != f.name and codec.NoteId.NAMES_CASE_INSENSITIVE in spec.notes:
             notes.append(
                 Finding(
-                    "note", "names-case-insensitive", f"sent {name!r}; the table spells it {f.name} (case may matter)"
+                    "note",
+                    codec.NoteId.NAMES_CASE_INSENSITIVE,
+                    f"sent {name!r}; the table spells it {f.name} (case may matter)",
                 )
             )
-        if value == "" and f.presence != "required" and "blank-value" in spec.notes:
-            notes.append(Finding("note", "blank-value", f"{f.name} sent empty: read as absent; a vendor may answer -4"))
+        if value == "" and f.presence != "required" and codec.NoteId.BLANK_VALUE in spec.notes:
+            notes.append(
+                Finding(
+                    "note", codec.NoteId.BLANK_VALUE, f"{f.name} sent empty: read as absent; a vendor may answer -4"
+                )
+            )
     return notes
 
 
@@ -234,7 +240,7 @@ def judge_client_request(
                 row = f.rule
             except codec.RequestRejected as exc:
                 row = _row(spec, exc)
-            reading = spec.notes.get(f.rule, {}).get("strict", "")
+            reading = spec.notes[f.rule].strict if f.rule in spec.notes else ""
             findings.append(
                 Finding(
                     "failure",
@@ -256,7 +262,7 @@ def cites(rule: str) -> str | None:
         spec = codec.endpoint_spec(parts[0])
         f = spec.by_key.get(parts[2].lower())
         if f is not None:
-            return f"{spec.table['provenance']['source']} line {f.source_line} ({f.name})"
+            return f"{spec.source} line {f.source_line} ({f.name})"
     if len(parts) >= 2 and parts[0] in codec.ENDPOINTS:
         return f"spec/tables/{parts[0]}.json ({'.'.join(parts[1:])})"
     if any(rule in codec.endpoint_spec(name).notes for name in codec.ENDPOINTS):

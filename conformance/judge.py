@@ -97,7 +97,7 @@ def redact(text: str, secrets: list[str]) -> str:
 def _accepts(spec: codec.EndpointSpec, note: str | None) -> frozenset[int]:
     if note is None or note not in spec.notes:
         return frozenset()
-    return frozenset(spec.notes[note].get("accept", {}).get("codes", []))
+    return spec.notes[note].accept_codes
 
 
 def _is_note(spec: codec.EndpointSpec, rule: str) -> bool:
@@ -172,7 +172,7 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
                 )
     if spec.statuses and code == 0:
         status = response.status
-        allowed = {s for s, row in spec.statuses.items() if expect.action is None or expect.action in row["actions"]}
+        allowed = {s for s, row in spec.statuses.items() if expect.action is None or expect.action in row.actions}
         if status is None:
             findings.append(
                 Finding("failure", f"{spec.name}.responses.parameters.status", "no status with errorCode=0")
@@ -238,9 +238,9 @@ def _request_row(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
 def _note_for(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
     f = spec.by_key.get((exc.field or "").lower())
     if f is not None and f.notes:
-        differing = [n for n in f.notes if spec.notes.get(n, {}).get("differs")]
+        differing = [n for n in f.notes if n in spec.notes and spec.notes[n].differs]
         if differing:
             return differing[0]
     if exc.rule == "exclusive":
-        return "sasp-excludes-login"
-    return "names-case-insensitive"
+        return codec.NoteId.SASP_EXCLUDES_LOGIN
+    return codec.NoteId.NAMES_CASE_INSENSITIVE

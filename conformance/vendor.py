@@ -88,17 +88,14 @@ def _check_tables() -> None:
     }
     for name, codes in wanted.items():
         spec = codec.endpoint_spec(name)
-        missing = (codes | {PERMISSION_DENIED, spec.policy["fon_not_unique_code"]}) - spec.codes.keys()
+        missing = (codes | {PERMISSION_DENIED, spec.policy.fon_not_unique_code}) - spec.codes.keys()
         if missing:
             raise RuntimeError(f"{name}: the tables have no code {sorted(missing)}")
     if {STATUS_NOT_RELEVANT, STATUS_COMPLETED, STATUS_SAME_ADDRESS} - _CLICK.statuses.keys():
         raise RuntimeError("UpdateUserEvClickThrough: the tables lost a status")
-    if (
-        REPLACE_MAIL_ADDRESS not in _CLICK.statuses[STATUS_SAME_ADDRESS]["actions"]
-        or RESEND_EMAIL not in _CLICK.actions
-    ):
+    if REPLACE_MAIL_ADDRESS not in _CLICK.statuses[STATUS_SAME_ADDRESS].actions or RESEND_EMAIL not in _CLICK.actions:
         raise RuntimeError("UpdateUserEvClickThrough: the tables lost an action")
-    hours = {m["hours"] for m in _AUTO.table["responses"]["expected_delivery_meanings"]}
+    hours = {m.hours for m in _AUTO.expected_delivery_meanings}
     if {HOURS_VALIDATED, HOURS_AWAITING_APPROVAL, HOURS_AWAITING_DOCUMENTS} - hours:
         raise RuntimeError("AutoApplyIdA: the tables lost an expected delivery time")
 
@@ -165,7 +162,7 @@ def requested_format(endpoint: str, body: bytes, method: str = "POST") -> int | 
     if spec.format_field is None or method.upper() != spec.method:
         return default
     f = spec.by_key[spec.format_field.lower()]
-    allowed = f.allowed["values"] if f.allowed else []
+    allowed = f.kind.values
     for piece in body.split(b"&"):
         try:
             pairs = codec.decode_form(piece)
@@ -262,7 +259,7 @@ class Vendor:
         store = self.store
         with store.transaction():
             if request.check_fon_is_unique and fon is not None and store.foreign_order_number_used(login.name, fon):
-                code = _AUTO.policy["fon_not_unique_code"]
+                code = _AUTO.policy.fon_not_unique_code
                 return Answer(codec.error_response(AUTO_APPLY_IDA, code, _AUTO.by_key["foreignordernumber"].name), fmt)
             account = store.get_account(login.name)
             if account is None:  # removed since the login was checked
@@ -313,7 +310,7 @@ class Vendor:
         with store.transaction():
             order = store.get_order(number) if number is not None else None
             if order is None or order.account != account.name:
-                message = _CLICK.policy["click_through_unknown_order_message"].replace("xxxx", sent, 1)
+                message = _CLICK.policy.click_through_unknown_order_message.replace("xxxx", sent, 1)
                 return Answer(attrs.evolve(codec.error_response(endpoint, ORDER_ERROR), error_message=message))
             action = _ACTIONS.get(request.action.casefold(), request.action)
             address = request.admin_email_address
@@ -331,6 +328,6 @@ class Vendor:
             error_code=SUCCESSFUL,
             error_message=codec.message_for(_CLICK, SUCCESSFUL),
             status=status,
-            description=_CLICK.statuses[status]["description"],
+            description=_CLICK.statuses[status].description,
         )
         return Answer(response, None, order.order_number)
