@@ -11,7 +11,7 @@ Server half: :func:`decode_request`, :func:`encode_response`, :func:`error_respo
 """
 
 from ._notes import NoteId
-from .convert import REQUEST_CLASSES, RESPONSE_CLASSES, converter
+from .convert import converter
 from .errors import CodecError, Deviation, RequestInvalid, RequestRejected, ResponseEncodeError, ResponseInvalid
 from .form import FormError, decode_form, encode_form
 from .kinds import (
@@ -29,11 +29,15 @@ from .kinds import (
 from .messages import message_for, parse_message
 from .models import (
     REDACTED,
+    REQUEST_CLASSES,
+    RESPONSE_CLASSES,
     AutoApplyIdARequest,
     AutoApplyIdAResponse,
     EncodedResponse,
     ErrorDetail,
     HttpRequest,
+    Request,
+    Response,
     UpdateUserEvClickThroughRequest,
     UpdateUserEvClickThroughResponse,
 )
@@ -107,10 +111,12 @@ __all__ = [
     "Policy",
     "Presence",
     "PresenceAllowance",
+    "Request",
     "RequestInvalid",
     "RequestRejected",
     "RequiredUnlessRule",
     "RequiredWhenRule",
+    "Response",
     "ResponseEncodeError",
     "ResponseFormat",
     "ResponseInvalid",

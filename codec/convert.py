@@ -11,31 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from types import MemberDescriptorType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from ._models import REQUEST_CLASSES, RESPONSE_CLASSES
 from .kinds import ValueKind
-from .models import (
-    AutoApplyIdARequest,
-    AutoApplyIdAResponse,
-    UpdateUserEvClickThroughRequest,
-    UpdateUserEvClickThroughResponse,
-)
 from .tables import ENDPOINTS
 
 __all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter", "structure_trusted", "trusted_builder"]
-
-REQUEST_CLASSES: dict[str, type[Any]] = {
-    "AutoApplyIdA": AutoApplyIdARequest,
-    "UpdateUserEvClickThrough": UpdateUserEvClickThroughRequest,
-}
-RESPONSE_CLASSES: dict[str, type[Any]] = {
-    "AutoApplyIdA": AutoApplyIdAResponse,
-    "UpdateUserEvClickThrough": UpdateUserEvClickThroughResponse,
-}
 
 
 def _int_in(value: Any, _: Any) -> int:
@@ -107,13 +93,17 @@ def _compiled(lines: list[str], names: dict[str, Any], function: str) -> Callabl
 _TRUSTED: dict[type[Any], Callable[[dict[str, str]], Any]] = {}
 
 
-def structure_trusted(wire: dict[str, str], cls: type[Any]) -> Any:
+T = TypeVar("T")
+
+
+def structure_trusted(wire: dict[str, str], cls: type[T]) -> T:
     """Build *cls* from a wire dict the codec has already validated, without running the attrs
     validators again (the decoders' fast path; :data:`converter` re-validates everything)."""
-    return _TRUSTED[cls](wire)
+    built: T = _TRUSTED[cls](wire)
+    return built
 
 
-def trusted_builder(cls: type[Any], present: frozenset[str] | None = None) -> Callable[[dict[str, str]], Any]:
+def trusted_builder(cls: type[T], present: frozenset[str] | None = None) -> Callable[[dict[str, str]], T]:
     """``functools.partial(structure_trusted, cls=cls)``, without the extra call; with *present*,
     one for wire dicts holding exactly those names (no look-up of the absent ones)."""
     return _TRUSTED[cls] if present is None else _trusted_plan(cls, _WIRED[cls], present)
@@ -138,7 +128,7 @@ def _make() -> cattrs.Converter:
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
         _WIRED[cls] = wired
         _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
-    for name, cls in RESPONSE_CLASSES.items():
+    for name, rcls in RESPONSE_CLASSES.items():
         spec = ENDPOINTS[name]
         st = {"deviations": override(omit=True)}
         plan = []
@@ -146,10 +136,10 @@ def _make() -> cattrs.Converter:
             out_hook, in_hook = _PARAM_HOOKS[p.type]
             plan.append((p.attribute, p.name, out_hook))
             st[p.attribute] = override(rename=p.name, struct_hook=in_hook)
-        conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
-        _WIRED[cls] = {p.attribute: (p.name, _PARAM_HOOKS[p.type][1]) for p in spec.params}
-        _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
+        conv.register_unstructure_hook(rcls, _wire_unstructurer(plan))
+        conv.register_structure_hook(rcls, make_dict_structure_fn(rcls, conv, **st))
+        _WIRED[rcls] = {p.attribute: (p.name, _PARAM_HOOKS[p.type][1]) for p in spec.params}
+        _TRUSTED[rcls] = _trusted_plan(rcls, _WIRED[rcls])
     return conv
 
 

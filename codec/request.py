@@ -18,13 +18,11 @@ from .convert import REQUEST_CLASSES, converter, structure_trusted
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
-from .models import HttpRequest
+from .models import HttpRequest, Request
 from .tables import ENDPOINTS, EndpointSpec, endpoint_spec
 from .validate import Fault, check_wire, known_keys, name_key, read_pairs
 
 __all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
-
-Request = Any  # AutoApplyIdARequest | UpdateUserEvClickThroughRequest
 
 
 def _headers(spec: EndpointSpec) -> tuple[tuple[str, str], ...]:
@@ -51,7 +49,7 @@ def request_to_wire(request: Request) -> dict[str, str]:
     return wire
 
 
-def encode_request(request: Request, *, strict: bool = True, version: str | None = None) -> Any:
+def encode_request(request: Request, *, strict: bool = True, version: str | None = None) -> HttpRequest:
     """Validate *request* against its table (bound to document *version*, default the newest) and
     encode it.  Returns an :class:`~codec.models.HttpRequest`; raises :class:`RequestInvalid`."""
     spec = endpoint_spec(type(request).ENDPOINT)
@@ -69,7 +67,7 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
     return _http(spec, list(wire.items()))
 
 
-def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> Any:
+def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> HttpRequest:
     try:
         body = encode_form(pairs)
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 body can carry it
@@ -85,7 +83,7 @@ def encode_request_fields(
     validate: bool = True,
     strict: bool = True,
     version: str | None = None,
-) -> Any:
+) -> HttpRequest:
     """Encode wire-named *fields* (names in any case; ints and bools are written as the wire
     writes them).  With ``validate=False`` the pairs are sent exactly as given -- unknown names,
     repeats, blanks and over-long values included -- for testing servers with faulty requests."""

@@ -23,12 +23,10 @@ from .convert import RESPONSE_CLASSES, converter, structure_trusted, trusted_bui
 from .errors import Deviation, ResponseEncodeError, ResponseInvalid
 from .form import FormError, decode_form, encode_form, unquote_value
 from .messages import clean_message, message_for, parse_message, utf8_encodable
-from .models import EncodedResponse, ErrorDetail
+from .models import EncodedResponse, ErrorDetail, Response
 from .tables import ENDPOINTS, CodeSpec, EndpointSpec, NewlineFormat, ResponseFormat, endpoint_spec
 
 __all__ = ["Response", "decode_response", "encode_response", "error_detail", "error_response", "response_format_of"]
-
-Response = Any  # AutoApplyIdAResponse | UpdateUserEvClickThroughResponse
 
 # at most as many digits as int() converts under any interpreter setting (longer ones raise ValueError)
 _INT_TEXT = rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}"
@@ -245,7 +243,7 @@ _NEEDS_ORDER = {
 @attrs.frozen
 class _Shape:
     pattern: re.Pattern[str]
-    build: Callable[[dict[str, str]], Any]  # the response from exactly these values
+    build: Callable[[dict[str, str]], Response]  # the response from exactly these values
     codes: frozenset[int]  # the table codes whose answer has exactly these values
     texts: tuple[str, ...]  # urlencoded: the text values to percent-decode
     message: bool  # errorMessage is here: it must match its code's template
@@ -458,11 +456,11 @@ def error_response(endpoint: str, code: int, argument: str | None = None) -> Res
     message = message_for(spec, code, argument)
     if message is None:
         raise ResponseEncodeError(f"{spec.name}: error code {code} is not in the table", code=code, rule="codes")
-    cls = RESPONSE_CLASSES[spec.name]
+    values: dict[str, Any] = {"error_code": code, "error_message": message}
     if spec.statuses:
         zero = spec.statuses[min(spec.statuses)]
-        return cls(error_code=code, error_message=message, status=zero.status, description=zero.description)
-    return cls(error_code=code, error_message=message)
+        values.update(status=zero.status, description=zero.description)
+    return RESPONSE_CLASSES[spec.name](**values)
 
 
 def encode_response(

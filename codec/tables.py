@@ -162,9 +162,21 @@ Rule = ExclusiveRule | RequiredUnlessRule | RequiredWhenRule
 _R = TypeVar("_R", ExclusiveRule, RequiredUnlessRule, RequiredWhenRule)
 
 
+def _note_id(value: str, where: str) -> NoteId:
+    """A note id the tables cite at *where*, as its constant."""
+    try:
+        return NoteId(value)
+    except ValueError:
+        raise TableError(f"{where} cites note {value!r}, which codec/_notes.py does not have") from None
+
+
 def _rule(row: Mapping[str, Any]) -> Rule:
     kind = row["kind"]
-    common = {"id": row["id"], "error_code": row["error_code"], "note": NoteId(row["note"])}
+    common = {
+        "id": row["id"],
+        "error_code": row["error_code"],
+        "note": _note_id(row["note"], f"request.rules.{row['id']}"),
+    }
     common["source_line"] = row["source_line"]
     if kind == ExclusiveRule.kind:
         return ExclusiveRule(field=row["field"], excludes=tuple(row["excludes"]), **common)
@@ -464,7 +476,7 @@ def _note(row: Mapping[str, Any]) -> Note:
     if accept:
         raise TableError(f"note {row['id']}: accept.{sorted(accept)[0]} is not one this codec reads")
     return Note(
-        id=NoteId(row["id"]),
+        id=_note_id(row["id"], f"notes.{row['id']}"),
         topic=row["topic"],
         fields=tuple(row["fields"]),
         finding=row["finding"],
@@ -492,7 +504,7 @@ def _field(row: Mapping[str, Any]) -> FieldSpec:
         special_values=tuple(s["value"] for s in row["special_values"]),
         since=row["since"],
         secret=row["secret"],
-        notes=tuple(NoteId(n) for n in row["notes"]),
+        notes=tuple(_note_id(n, f"request.{row['name']}.notes") for n in row["notes"]),
         description=row["description"],
         source_line=row["source_line"],
         checks=(kind.checker(row["max_length"], True), kind.checker(row["max_length"], False)),
@@ -532,20 +544,22 @@ def _by_version(versions: tuple[str, ...], fields: tuple[FieldSpec, ...]) -> dic
 
 
 def _check_citations(
-    name: str, notes: Mapping[str, Note], fields: tuple[FieldSpec, ...], rules: tuple[Rule, ...], versions: list[str]
+    notes: Mapping[str, Note], fields: tuple[FieldSpec, ...], rules: tuple[Rule, ...], versions: list[str]
 ) -> None:
     """Every note the tables cite exists, every version a field appeared in is in the history."""
     cited = [(f"request.{f.name}.notes", n) for f in fields for n in f.notes]
     cited += [(f"request.rules.{r.id}.note", r.note) for r in rules]
     for row, note in cited:
         if note not in notes:
-            raise TableError(f"{name}.{row} cites note {note!r}, which the table does not have")
+            raise TableError(f"{row} cites note {note.value!r}, which the table does not have")
     for f in fields:
         if f.since not in versions:
-            raise TableError(f"{name}.request.{f.name}.since is {f.since!r}, not a version of its history")
+            raise TableError(f"request.{f.name}.since is {f.since!r}, not a version of its history")
 
 
-def _allowances(name: str, params: tuple[ParamSpec, ...], notes: Mapping[str, Note]) -> tuple[Any, Any]:
+def _allowances(
+    params: tuple[ParamSpec, ...], notes: Mapping[str, Note]
+) -> tuple[dict[tuple[str, CodeClass], NoteId], dict[int, tuple[NoteId, MessageAllowance]]]:
     presence: dict[tuple[str, CodeClass], NoteId] = {}
     messages: dict[int, tuple[NoteId, MessageAllowance]] = {}
     known = {p.name for p in params}
@@ -553,11 +567,11 @@ def _allowances(name: str, params: tuple[ParamSpec, ...], notes: Mapping[str, No
         for p in note.accept_presence:
             for parameter in p.parameters:
                 if parameter not in known or (parameter, p.codes) in presence:
-                    raise TableError(f"{name}.notes.{note.id}.accept.presence: {parameter} unknown or allowed twice")
+                    raise TableError(f"notes.{note.id}.accept.presence: {parameter} unknown or allowed twice")
                 presence[(parameter, p.codes)] = note.id
         for m in note.accept_messages:
             if m.code in messages:
-                raise TableError(f"{name}.notes.{note.id}.accept.messages: code {m.code} allowed twice")
+                raise TableError(f"notes.{note.id}.accept.messages: code {m.code} allowed twice")
             messages[m.code] = (note.id, m)
     return presence, messages
 
@@ -574,9 +588,9 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             for h in table["version_history"]
         )
         versions = tuple(h.version for h in history)
-        _check_citations(name, notes, fields, rules, list(versions))
+        _check_citations(notes, fields, rules, list(versions))
         params = tuple(_param(p) for p in table["responses"]["parameters"])
-        presence_notes, message_notes = _allowances(name, params, notes)
+        presence_notes, message_notes = _allowances(params, notes)
         responses = table["responses"]
         return EndpointSpec(
             name=name,
@@ -614,7 +628,7 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             table=table,
         )
     except TableError as exc:
-        raise TableError(f"codec/_tables.py: {exc} (run `python -m spec regenerate`)") from None
+        raise TableError(f"codec/_tables.py: {name}.{exc} (run `python -m spec regenerate`)") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise TableError(
             f"codec/_tables.py: {name}: {type(exc).__name__}: {exc} -- the tables are not what this codec reads "

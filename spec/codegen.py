@@ -131,7 +131,7 @@ def _request_class(name: str, table: dict[str, Any]) -> list[str]:
         f"class {name}Request:",
         f'    """An !{name} request: the variables of document {table["document_version"]}, in its order."""',
         "",
-        f"    ENDPOINT: ClassVar[str] = {name!r}",
+        f"    ENDPOINT: ClassVar[str] = {json.dumps(name)}",
         "",
     ]
     for f in table["request"]["fields"]:
@@ -146,11 +146,12 @@ def _response_class(name: str, table: dict[str, Any]) -> list[str]:
     lines = [
         "@attrs.frozen(kw_only=True)",
         f"class {name}Response:",
-        f'    """An !{name} answer, in any of its formats: the parameters of document',
-        f"    {table['document_version']}, in its order.  ``deviations`` lists how a decoded body departed from the",
-        '    documents\' letter (lenient decoding only); it takes no part in equality."""',
+        f'    """An !{name} answer in any format: the parameters of document {table["document_version"]}, in its order.',
         "",
-        f"    ENDPOINT: ClassVar[str] = {name!r}",
+        "    ``deviations`` lists how a decoded body departed from the documents' letter (lenient",
+        '    decoding only); it takes no part in equality."""',
+        "",
+        f"    ENDPOINT: ClassVar[str] = {json.dumps(name)}",
         "",
     ]
     for p in table["responses"]["parameters"]:
@@ -162,6 +163,8 @@ def _response_class(name: str, table: dict[str, Any]) -> list[str]:
 def models_module(tables: dict[str, dict[str, Any]]) -> bytes:
     """``codec/_models.py``: the typed classes of every endpoint, from its table."""
     names = sorted(tables)
+    exported = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "Request", "Response"]
+    exported += [f"{n}{kind}" for n in names for kind in ("Request", "Response")]
     lines = [
         *header(tables),
         '"""Typed requests and responses of every endpoint: frozen attrs classes made from the tables.',
@@ -182,13 +185,8 @@ def models_module(tables: dict[str, dict[str, Any]]) -> bytes:
         "from .errors import Deviation",
         "",
         "__all__ = [",
-        '    "REQUEST_CLASSES",',
-        '    "RESPONSE_CLASSES",',
-        *sorted(f'    "{n}{kind}",' for n in names for kind in ("Request", "Response")),
-        '    "Request",',
-        '    "Response",',
+        *(f'    "{n}",' for n in _sorted_names(exported)),
         "]",
-        "",
     ]
     for name in names:
         lines += ["", "", *_request_class(name, tables[name])]
@@ -210,6 +208,11 @@ def models_module(tables: dict[str, dict[str, Any]]) -> bytes:
         "",
     ]
     return "\n".join(lines).encode("utf-8")
+
+
+def _sorted_names(names: list[str]) -> list[str]:
+    """``__all__`` order as ruff sorts it: CONSTANTS, then Classes, then functions."""
+    return sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
 
 
 def _alias(name: str, union: str) -> list[str]:

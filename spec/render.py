@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import build_table, load_readings
-from .codegen import notes_module, tables_module
+from .codegen import models_module, notes_module, tables_module
 from .countries import load_countries
 from .document import DocumentError, read_document
 from .extract import extract, version_key
@@ -27,6 +27,7 @@ SOURCES = ROOT / "spec" / "sources"
 TABLES = Path("spec") / "tables"
 CODEC_MODULE = Path("codec") / "_tables.py"
 NOTES_MODULE = Path("codec") / "_notes.py"
+MODELS_MODULE = Path("codec") / "_models.py"
 
 _SOURCE_NAME = re.compile(r"^(\w+)-(\d+\.\d+)\.txt$")
 
@@ -83,6 +84,7 @@ def render_all(sources: Path = SOURCES) -> dict[Path, bytes]:
     out[TABLES / "countries.json"] = render_table(countries)
     out[CODEC_MODULE] = tables_module(tables, countries)
     out[NOTES_MODULE] = notes_module(tables)
+    out[MODELS_MODULE] = models_module(tables)
     return out
 
 
