@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .convert import REQUEST_CLASSES, converter, structure_trusted
+from . import _fast
+from .convert import REQUEST_CLASSES, converter
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
@@ -45,7 +46,8 @@ def _invalid(spec: EndpointSpec, fault: Fault) -> RequestInvalid:
 
 def request_to_wire(request: Request) -> dict[str, str]:
     """Typed request -> ``{wire name: text}`` in the document's order, absent variables omitted."""
-    wire: dict[str, str] = converter.unstructure(request)
+    unstructure = _fast.UNSTRUCTURE.get(type(request))
+    wire: dict[str, str] = converter.unstructure(request) if unstructure is None else unstructure(request)
     return wire
 
 
@@ -192,8 +194,10 @@ def decode_request(
         raise reject(
             fault.code, fault.argument, fault.field, fault.rule, f"{fault.field or fault.argument}: {fault.detail}"
         )
-    # every value passed the tables' rules above: build the instance without validating again
-    return structure_trusted(wire, REQUEST_CLASSES[spec.name])
+    # every value passed the tables' rules above: the shortcut builds it without validating again
+    cls = REQUEST_CLASSES[spec.name]
+    build = _fast.STRUCTURE.get(cls)
+    return converter.structure(wire, cls) if build is None else build(wire)
 
 
 def _spelled(spec: EndpointSpec, pairs: Sequence[tuple[str, str]], field: str) -> str:

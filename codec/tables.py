@@ -13,6 +13,7 @@ attribute names, the order of versions, the kind of each variable are read from 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -26,6 +27,7 @@ __all__ = [
     "AUTO_APPLY_IDA",
     "COUNTRIES",
     "ENDPOINTS",
+    "INTEGER_TEXT",
     "UPDATE_USER_EV_CLICK_THROUGH",
     "CodeClass",
     "CodeSpec",
@@ -53,6 +55,7 @@ __all__ = [
     "canonical_endpoint",
     "code_class",
     "endpoint_spec",
+    "media_type",
 ]
 
 AUTO_APPLY_IDA = "AutoApplyIdA"
@@ -65,6 +68,10 @@ class TableError(ValueError):
 
 
 CodeClass = Literal["zero", "positive", "negative"]
+
+INTEGER_TEXT = rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}"
+"""A response integer on the wire: at most as many digits as ``int()`` converts under any
+interpreter setting (longer ones raise ValueError)."""
 
 
 def code_class(code: int) -> CodeClass:
@@ -433,6 +440,8 @@ class EndpointSpec:
     history: tuple[VersionEntry, ...]
     versions: tuple[str, ...]  # oldest first, as the document lists them
     _by_version: Mapping[str, tuple[FieldSpec, ...]] = attrs.field(eq=False, repr=False)
+    _keys_by_version: Mapping[str | None, Mapping[str, FieldSpec]] = attrs.field(eq=False, repr=False)
+    _letter: Mapping[int, frozenset[str]] = attrs.field(eq=False, repr=False)
     _presence_notes: Mapping[tuple[str, CodeClass], NoteId] = attrs.field(eq=False, repr=False)
     _message_notes: Mapping[int, tuple[NoteId, MessageAllowance]] = attrs.field(eq=False, repr=False)
     table: Mapping[str, Any] = attrs.field(eq=False, repr=False)  # the raw table, for provenance only
@@ -446,6 +455,42 @@ class EndpointSpec:
         if found is None:
             raise ValueError(f"unknown version {version!r} of {self.name}; known: {', '.join(self.versions)}")
         return found
+
+    def keys_in(self, version: str | None) -> Mapping[str, FieldSpec]:
+        """``{name key: variable}`` for the variables a codec bound to *version* recognises."""
+        found = self._keys_by_version.get(version)
+        if found is None:
+            self.fields_in(version)  # raises for an unknown version
+        assert found is not None
+        return found
+
+    @property
+    def order_parameters(self) -> frozenset[str]:
+        """The parameters the letter has only with errorCode=0: a successful order's number, cost
+        and delivery time (none for an endpoint whose parameters are always present)."""
+        return frozenset(p.name for p in self.params if p.presence.kind == "code_in" and 0 in p.presence.codes)
+
+    def letter_parameters(self, code: int) -> frozenset[str]:
+        """The parameters the documents' letter has present with *code* (errorCode included)."""
+        found = self._letter.get(code)
+        if found is None:
+            found = frozenset(p.name for p in self.params if p.name == "errorCode" or p.present_for(code))
+        return found
+
+    def format_of(self, body: bytes, content_type: str | None, requested: int | None) -> str | None:
+        """Which format key (``"0"``, ``"1"`` or None for single-format endpoints) to decode *body*
+        with: the *requested* one, else the one whose MIME type *content_type* names, else the
+        URL-encoded one when the body starts with ``errorCode=``, the other otherwise."""
+        if None in self.formats:
+            return None
+        if requested is not None:
+            return str(requested)
+        mime = media_type(content_type)
+        for key, f in self.formats.items():
+            if mime is not None and f.mime_type == mime:
+                return key
+        urlencoded = body.split(b"&", 1)[0].split(b"=", 1)[0].lower() == b"errorcode"
+        return next(k for k, f in self.formats.items() if isinstance(f, UrlencodedFormat) == urlencoded)
 
     def rules_of(self, kind: type[_R]) -> tuple[_R, ...]:
         """The rules of one class (``spec.rules_of(RequiredWhenRule)``), in table order."""
@@ -538,6 +583,22 @@ def _param(row: Mapping[str, Any]) -> ParamSpec:
     )
 
 
+def media_type(content_type: str | None) -> str | None:
+    """The media type a Content-Type names, lower-cased and without parameters (cached: a
+    client sees a few values)."""
+    if content_type is None:
+        return None
+    found = _MEDIA_TYPES.get(content_type)
+    if found is None:
+        found = content_type.split(";", 1)[0].strip().lower()
+        if len(_MEDIA_TYPES) < 64:
+            _MEDIA_TYPES[content_type] = found
+    return found
+
+
+_MEDIA_TYPES: dict[str, str] = {}
+
+
 def _by_version(versions: tuple[str, ...], fields: tuple[FieldSpec, ...]) -> dict[str, tuple[FieldSpec, ...]]:
     rank = {v: i for i, v in enumerate(versions)}
     return {v: tuple(f for f in fields if rank[f.since] <= rank[v]) for v in versions}
@@ -592,6 +653,11 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
         params = tuple(_param(p) for p in table["responses"]["parameters"])
         presence_notes, message_notes = _allowances(params, notes)
         responses = table["responses"]
+        by_version = _by_version(versions, fields)
+        codes = {c["code"]: _code(c) for c in table["codes"]}
+        letter = {
+            code: frozenset(p.name for p in params if p.name == "errorCode" or p.present_for(code)) for code in codes
+        }
         return EndpointSpec(
             name=name,
             path=ep["path"],
@@ -604,7 +670,7 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             fields=fields,
             by_key={f.key: f for f in fields},
             rules=rules,
-            codes={c["code"]: _code(c) for c in table["codes"]},
+            codes=codes,
             params=params,
             params_by_key={p.key: p for p in params},
             format_field=responses["selected_by"],
@@ -622,7 +688,12 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             notes=notes,
             history=history,
             versions=versions,
-            by_version=_by_version(versions, fields),
+            by_version=by_version,
+            keys_by_version={
+                None: {f.key: f for f in fields},
+                **{v: {f.key: f for f in known} for v, known in by_version.items()},
+            },
+            letter=letter,
             presence_notes=presence_notes,
             message_notes=message_notes,
             table=table,
