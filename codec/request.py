@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import cast
 
 from . import _fast
 from .convert import REQUEST_CLASSES, converter
@@ -80,7 +80,7 @@ def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> HttpRequest:
 
 def encode_request_fields(
     endpoint: str,
-    fields: Mapping[str, Any] | Sequence[tuple[str, Any]],
+    fields: Mapping[str, object] | Sequence[tuple[str, object]],
     *,
     validate: bool = True,
     strict: bool = True,
@@ -90,8 +90,9 @@ def encode_request_fields(
     writes them).  With ``validate=False`` the pairs are sent exactly as given -- unknown names,
     repeats, blanks and over-long values included -- for testing servers with faulty requests."""
     spec = endpoint_spec(endpoint)
+    pairs: list[tuple[str, str]]
     if isinstance(fields, Mapping) and _TEXT >= set(map(type, fields)) and _TEXT >= set(map(type, fields.values())):
-        pairs = list(fields.items())  # names and values already text: nothing to write
+        pairs = list(cast("Mapping[str, str]", fields).items())  # names and values already text: nothing to write
     else:
         items = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         pairs = [(str(k), _wire_text(v)) for k, v in items]
@@ -109,7 +110,7 @@ _TEXT = frozenset({str})
 _ORDER = {name: {f.name: i for i, f in enumerate(spec.fields)} for name, spec in ENDPOINTS.items()}
 
 
-def _wire_text(value: Any) -> str:
+def _wire_text(value: object) -> str:
     if isinstance(value, bool):
         return "Y" if value else "N"
     if isinstance(value, list | tuple):

@@ -171,7 +171,7 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
                     )
                 )
     if spec.statuses and code == 0:
-        status = response.status
+        status: int | None = getattr(response, "status", None)  # the endpoints with statuses have one
         allowed = {s for s, row in spec.statuses.items() if expect.action is None or expect.action in row.actions}
         if status is None:
             findings.append(

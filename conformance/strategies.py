@@ -250,10 +250,15 @@ def valid_wire(
     return strategy
 
 
-def valid_requests(endpoint: str, **kwargs: Any) -> st.SearchStrategy[Any]:
+def valid_requests(endpoint: str, **kwargs: Any) -> st.SearchStrategy[codec.Request]:
     """The same space as :func:`valid_wire`, as typed codec request objects."""
     cls = codec.REQUEST_CLASSES[codec.canonical_endpoint(endpoint)]
-    return valid_wire(endpoint, **kwargs).map(lambda wire: codec.converter.structure(wire, cls))
+
+    def typed(wire: dict[str, str]) -> codec.Request:
+        request: codec.Request = codec.converter.structure(wire, cls)
+        return request
+
+    return valid_wire(endpoint, **kwargs).map(typed)
 
 
 def _fault_choices(spec: EndpointSpec, wire: dict[str, str]) -> list[Fault]:
@@ -312,7 +317,7 @@ def _amounts() -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 
 
-def responses(endpoint: str, *, response_format: int | None = None) -> st.SearchStrategy[Any]:
+def responses(endpoint: str, *, response_format: int | None = None) -> st.SearchStrategy[codec.Response]:
     """Every response a conforming server may send (typed): each code of the endpoint's table with
     its template filled, and successes with values the tables allow for *response_format*."""
     spec = codec.endpoint_spec(endpoint)
@@ -320,27 +325,27 @@ def responses(endpoint: str, *, response_format: int | None = None) -> st.Search
     errors = [c for c in spec.codes if c < 0]
     names = st.sampled_from(sorted(f.name for f in spec.fields))
 
-    def error(code: int, name: str) -> Any:
+    def error(code: int, name: str) -> codec.Response:
         argument = "XX" if spec.codes[code].placeholder_kind == "country" else name
         return codec.error_response(spec.name, code, argument)
 
     error_strategy = st.builds(error, st.sampled_from(errors), names)
     if spec.statuses:
-        success = st.sampled_from(sorted(spec.statuses)).map(
-            lambda s: cls(
-                error_code=0, error_message=spec.codes[0].message, status=s, description=spec.statuses[s].description
-            )
-        )
+
+        def done(status: int) -> codec.Response:
+            values: dict[str, Any] = {"status": status, "description": spec.statuses[status].description}
+            return cls(error_code=0, error_message=spec.codes[0].message, **values)
+
+        success = st.sampled_from(sorted(spec.statuses)).map(done)
         return st.one_of(error_strategy, success)
     fmt_key = str(response_format if response_format is not None else 0)
     hours = spec.formats[fmt_key].expected_delivery
     success_codes = sorted(c for c in spec.codes if c >= 0)
 
-    def ok(code: int, order: int, cost: Decimal, hour: int) -> Any:
+    def ok(code: int, order: int, cost: Decimal, hour: int) -> codec.Response:
         message = spec.codes[code].message if code > 0 else None
-        return cls(
-            error_code=code, error_message=message, order_number=order, total_cost=cost, expected_delivery_time=hour
-        )
+        values: dict[str, Any] = {"order_number": order, "total_cost": cost, "expected_delivery_time": hour}
+        return cls(error_code=code, error_message=message, **values)
 
     success = st.builds(
         ok,
