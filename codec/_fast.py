@@ -622,8 +622,7 @@ def newline_response(
 ) -> EncodedResponse | None:
     """The newline-format answer when the values are exactly the lines, each written once; None
     otherwise.  Raises UnicodeEncodeError for a lone surrogate."""
-    expected = _LINE_SETS.get(names)
-    if not ENABLED or expected is None or wire.keys() != expected:
+    if not ENABLED or wire.keys() != _LINE_SETS[names]:
         return None
     text = ending.join([wire[n] for n in names])
     body = (text + ending if trailing else text).encode("utf-8")

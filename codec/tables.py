@@ -458,11 +458,11 @@ class EndpointSpec:
 
     def keys_in(self, version: str | None) -> Mapping[str, FieldSpec]:
         """``{name key: variable}`` for the variables a codec bound to *version* recognises."""
-        found = self._keys_by_version.get(version)
-        if found is None:
-            self.fields_in(version)  # raises for an unknown version
-        assert found is not None
-        return found
+        try:
+            return self._keys_by_version[version]
+        except KeyError:
+            self.fields_in(version)  # raises ValueError: an unknown version
+            raise
 
     @property
     def order_parameters(self) -> frozenset[str]:

@@ -11,7 +11,7 @@ Strict mode follows each note's strict reading, lenient mode its lenient one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
@@ -45,9 +45,9 @@ def name_key(name: str) -> str:
     return name.lower() if name.isascii() else name
 
 
-def known_keys(spec: EndpointSpec, version: str | None) -> Mapping[str, FieldSpec]:
-    """``{name key: variable}`` for the variables a codec bound to *version* recognises."""
-    return spec.keys_in(version)
+known_keys: Callable[[EndpointSpec, str | None], Mapping[str, FieldSpec]] = EndpointSpec.keys_in
+"""``known_keys(spec, version)``: ``{name key: variable}`` for the variables a codec bound to
+*version* recognises (:meth:`EndpointSpec.keys_in`)."""
 
 
 def read_pairs(
