@@ -8,6 +8,11 @@ only attrs and cattrs, and imports itself relatively (it works under any package
 
 Client half: :func:`encode_request`, :func:`decode_response`.
 Server half: :func:`decode_request`, :func:`encode_response`, :func:`error_response`.
+
+Modules: ``tables`` (the typed tables), ``kinds`` (one class per value kind), ``models`` (the
+typed requests and responses, generated into ``_models.py`` by ``python -m spec regenerate``),
+``request`` / ``response`` / ``form`` / ``validate`` / ``convert`` / ``messages`` (the general
+paths, the readable reference), ``_fast`` (every speed shortcut, behind one switch), ``errors``.
 """
 
 from ._notes import NoteId
