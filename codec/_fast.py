@@ -16,7 +16,7 @@ what a shortcut cannot decide it hands over.
   and cattrs generate theirs (the latter skips the validators: its input was validated);
 * responses: :func:`decode_response` (one pattern per letter-perfect body shape),
   :func:`exact_parameters` and :func:`letter_presence` (the general reader's usual cases),
-  :func:`newline_response` and :func:`encoded` (writing).
+  :func:`newline_response` and :func:`urlencoded_response` (writing).
 
 ``ENABLED`` switches every shortcut off at once; ``tests/test_codec_fastpaths.py`` runs each
 public function both ways (:func:`disabled`) on mutated input and requires the same outcome.
@@ -64,13 +64,13 @@ __all__ = [
     "decode_response",
     "disabled",
     "encode_form",
-    "encoded",
     "exact_names",
     "exact_parameters",
     "letter_presence",
     "newline_response",
     "no_fault",
     "unquote_value",
+    "urlencoded_response",
 ]
 
 ENABLED = True
@@ -624,9 +624,21 @@ def newline_response(
     otherwise.  Raises UnicodeEncodeError for a lone surrogate."""
     if not ENABLED or wire.keys() != _LINE_SETS[names]:
         return None
-    text = ending.join([wire[n] for n in names])
-    body = (text + ending if trailing else text).encode("utf-8")
-    obj = _NEW(EncodedResponse)  # encoded(), without the call
+    text = ending.join(map(wire.__getitem__, names))
+    obj = _NEW(EncodedResponse)  # EncodedResponse(content_type=..., body=...), its slots set directly
+    _SET_CONTENT_TYPE(obj, content_type)
+    _SET_BODY(obj, (text + ending if trailing else text).encode("utf-8"))
+    _SET_STATUS(obj, _STATUS)
+    return obj
+
+
+def urlencoded_response(content_type: str, pairs: Sequence[tuple[str, str]]) -> EncodedResponse | None:
+    """The URL-encoded answer of *pairs* when :func:`encode_form` can write it; None otherwise.
+    Raises UnicodeEncodeError for a lone surrogate."""
+    body = encode_form(pairs)
+    if body is None:
+        return None
+    obj = _NEW(EncodedResponse)
     _SET_CONTENT_TYPE(obj, content_type)
     _SET_BODY(obj, body)
     _SET_STATUS(obj, _STATUS)
@@ -639,14 +651,3 @@ _SET_BODY = EncodedResponse.__dict__["body"].__set__
 _SET_STATUS = EncodedResponse.__dict__["status"].__set__
 _STATUS = attrs.fields(EncodedResponse).status.default
 assert {a.name for a in attrs.fields(EncodedResponse)} == {"content_type", "body", "status"}
-
-
-def encoded(content_type: str, body: bytes) -> EncodedResponse:
-    """``EncodedResponse(content_type=..., body=...)``, its three slots set directly."""
-    if not ENABLED:
-        return EncodedResponse(content_type=content_type, body=body)
-    obj = _NEW(EncodedResponse)
-    _SET_CONTENT_TYPE(obj, content_type)
-    _SET_BODY(obj, body)
-    _SET_STATUS(obj, _STATUS)
-    return obj

@@ -70,7 +70,9 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
 
 def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> HttpRequest:
     try:
-        body = encode_form(pairs)
+        body = _fast.encode_form(pairs)
+        if body is None:
+            body = encode_form(pairs)
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 body can carry it
         name = next(n for n, v in pairs if not utf8_encodable(n) or not utf8_encodable(v))
         raise _invalid(spec, Fault(-4, name, name, "utf-8", "not encodable as UTF-8 (lone surrogate)")) from None
@@ -150,7 +152,9 @@ def decode_request(
     """
     spec = endpoint_spec(endpoint)
     try:
-        pairs = decode_form(body)
+        pairs = _fast.decode_form(body)
+        if pairs is None:
+            pairs = decode_form(body)
         form_fault = None
     except FormError as exc:
         pairs = _readable_pairs(body)  # still honour a valid responseFormat (note format-of-errors)

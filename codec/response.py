@@ -295,8 +295,10 @@ def encode_response(
         )
     content_type, lines, ending, trailing = plan
     if lines is None:
+        pairs = list(wire.items())
         try:
-            return _fast.encoded(content_type, encode_form(list(wire.items())))
+            found = _fast.urlencoded_response(content_type, pairs)
+            return found if found is not None else EncodedResponse(content_type=content_type, body=encode_form(pairs))
         except UnicodeEncodeError:
             _refuse_surrogates(spec, wire)
             raise
@@ -321,7 +323,7 @@ def encode_response(
             rule="required",
         )
     text = ending.join([wire.get(n, "") for n in names])
-    return _fast.encoded(content_type, (text + ending if trailing else text).encode("utf-8"))
+    return EncodedResponse(content_type=content_type, body=(text + ending if trailing else text).encode("utf-8"))
 
 
 def _encoding(spec: EndpointSpec, fmt: ResponseFormat) -> tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]:

@@ -117,6 +117,7 @@ def test_general_paths_are_really_taken() -> None:
         "decode_response": lambda: _fast.decode_response("AutoApplyIdA", shape, None, 1),
         "exact_parameters": lambda: _fast.exact_parameters(spec, decode_form(shape)),
         "letter_presence": lambda: _fast.letter_presence(spec, dict(decode_form(shape)), -1) or None,
+        "urlencoded_response": lambda: _fast.urlencoded_response("text/plain", pairs),
         "newline_response": lambda: _fast.newline_response(
             "text/plain", {"errorCode": "-1", "errorMessage": "x"}, ("errorCode", "errorMessage"), "\n", True
         ),
@@ -126,7 +127,6 @@ def test_general_paths_are_really_taken() -> None:
     with general():
         for name, answer in answers.items():
             assert answer() is None, name
-        assert type(_fast.encoded("text/plain", b"")) is codec.EncodedResponse
         assert decode_response("AutoApplyIdA", newline.body, response_format=0) == error
         assert decode_request("AutoApplyIdA", body) == request
 
