@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._schema import ENDPOINTS, canonical_endpoint, endpoint_spec
 from .convert import RESPONSE_CLASSES, converter
 from .errors import CodecError
 from .models import REDACTED
 from .request import decode_request, encode_request_fields, request_to_wire
 from .response import decode_response, encode_response
+from .tables import ENDPOINTS, canonical_endpoint, endpoint_spec
 
 EPILOG = """\
 ENDPOINT is AutoApplyIdA or UpdateUserEvClickThrough, in any case.
@@ -53,7 +54,7 @@ def _json_in(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _typed_json(wire: dict[str, str], types: dict[str, str]) -> dict[str, Any]:
+def _typed_json(wire: dict[str, str], types: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in wire.items():
         out[name] = int(value) if types.get(name) == "integer" else value

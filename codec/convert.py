@@ -1,217 +1,73 @@
 """The one cattrs converter: typed classes <-> wire dicts (wire name -> text), built once.
 
-Every hook is registered here, from the tables: a field's Python type is derived from its table
-row (integer -> int, comma list -> tuple of ints, Y/N flag -> bool, numeric enum -> int, otherwise
-str), and its wire name is the table's.  Unstructuring omits ``None`` (absent variables);
-structuring expects values already validated by :mod:`codec.validate`.
+Every hook is registered here, from the tables: a variable's wire name is its table row's name and
+its hooks are its value kind's (:attr:`~codec.ValueKind.to_wire`, :attr:`~codec.ValueKind.from_wire`:
+integer -> int, comma list -> tuple of ints, Y/N flag -> bool, numeric enum -> int, otherwise
+str); a response parameter's follow its type (integer -> int, amount -> Decimal, string -> str).
+Unstructuring writes the document's order and omits ``None`` (absent); structuring runs the
+classes' validators.  The decoders and encoders use the same mapping through the functions
+``codec/_fast.py`` generates per class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from types import MemberDescriptorType
 from typing import Any
 
-import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._schema import ENDPOINTS, FieldSpec
-from .models import (
-    AutoApplyIdARequest,
-    AutoApplyIdAResponse,
-    UpdateUserEvClickThroughRequest,
-    UpdateUserEvClickThroughResponse,
-)
+from ._models import REQUEST_CLASSES, RESPONSE_CLASSES
+from .tables import ENDPOINTS
 
-__all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter", "python_kind", "structure_trusted", "trusted_builder"]
+__all__ = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "converter"]
 
-REQUEST_CLASSES: dict[str, type[Any]] = {
-    "AutoApplyIdA": AutoApplyIdARequest,
-    "UpdateUserEvClickThrough": UpdateUserEvClickThroughRequest,
-}
-RESPONSE_CLASSES: dict[str, type[Any]] = {
-    "AutoApplyIdA": AutoApplyIdAResponse,
-    "UpdateUserEvClickThrough": UpdateUserEvClickThroughResponse,
-}
+_PARAM_TYPES: dict[str, Callable[[str], Any]] = {"integer": int, "amount": Decimal, "string": str}
 
 
-def python_kind(field: FieldSpec) -> str:
-    """``int``, ``products``, ``flag`` or ``str``: how a variable is typed in the classes."""
-    if field.allowed and field.allowed["kind"] == "comma_list":
-        return "products"
-    if field.is_flag:
-        return "flag"
-    if field.type == "integer" or field.is_integer_enum:
-        return "int"
-    return "str"
+def _reader(read: Callable[[str], Any]) -> Callable[[Any, Any], Any]:
+    """A structure hook (value, type) -> typed value, from a one-argument reader."""
+
+    def structure(value: Any, _: Any) -> Any:
+        return read(value)
+
+    return structure
 
 
-def _flag_out(value: bool) -> str:
-    return "Y" if value else "N"
+def _unstructurer(plan: list[tuple[str, str, Callable[[Any], str]]]) -> Callable[[Any], dict[str, str]]:
+    """``{wire name: text}`` in the document's order (cattrs' own function would put attributes
+    without a default first, and the order is part of byte-identical output); ``None`` is absent."""
 
+    def unstructure(obj: Any) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for attribute, wire, to_wire in plan:
+            value = getattr(obj, attribute)
+            if value is not None:
+                out[wire] = to_wire(value)
+        return out
 
-def _flag(value: str) -> bool:
-    return value.upper() == "Y"
-
-
-def _flag_in(value: str, _: Any) -> bool:
-    return _flag(value)
-
-
-def _products_out(value: tuple[int, ...]) -> str:
-    return ",".join(map(str, value))
-
-
-def _products(value: str) -> tuple[int, ...]:
-    return tuple(map(int, filter(str.strip, value.split(","))))
-
-
-def _products_in(value: str, _: Any) -> tuple[int, ...]:
-    return _products(value)
-
-
-def _int_in(value: Any, _: Any) -> int:
-    return int(value)
-
-
-def _str_in(value: Any, _: Any) -> str:
-    return str(value)
-
-
-def _amount_in(value: Any, _: Any) -> Decimal:
-    return Decimal(value)
-
-
-# the same readers with one argument, for structure_trusted (C callables where there is one)
-_TRUSTED_READERS: dict[Callable[[Any, Any], Any], Callable[[Any], Any]] = {
-    _int_in: int,
-    _str_in: str,
-    _amount_in: Decimal,
-    _flag_in: _flag,
-    _products_in: _products,
-}
-
-
-_HOOKS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {
-    "int": (str, _int_in),
-    "products": (_products_out, _products_in),
-    "flag": (_flag_out, _flag_in),
-    "str": (str, _str_in),
-}
-_PARAM_HOOKS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {
-    "integer": (str, _int_in),
-    "amount": (str, _amount_in),
-    "string": (str, _str_in),
-}
-
-
-def _wire_unstructurer(plan: list[tuple[str, str, Callable[[Any], Any]]]) -> Callable[[Any], dict[str, str]]:
-    """Unstructure in the document's order (cattrs' generated function puts fields without a
-    default first, and the wire order is part of byte-identical output); ``None`` is absent.
-    Generated, as attrs and cattrs generate theirs: three lines per attribute, no loop."""
-    names: dict[str, Any] = {}
-    lines = ["def unstructure(obj):", "    out = {}"]
-    for i, (attribute, wire, hook) in enumerate(plan):
-        if not attribute.isidentifier():
-            raise ValueError(f"attribute {attribute!r} is not an identifier")
-        names[f"hook{i}"] = hook
-        lines += [
-            f"    value = obj.{attribute}",
-            "    if value is not None:",
-            f"        out[{wire!r}] = hook{i}(value)",
-        ]
-    lines.append("    return out")
-    return _compiled(lines, names, "unstructure")
-
-
-def _compiled(lines: list[str], names: dict[str, Any], function: str) -> Callable[..., Any]:
-    """Compile generated source *lines* defining *function* with *names* as its globals."""
-    exec(compile("\n".join(lines), f"<codec {function}>", "exec"), names)
-    built: Callable[..., Any] = names[function]
-    return built
-
-
-_TRUSTED: dict[type[Any], Callable[[dict[str, str]], Any]] = {}
-
-
-def structure_trusted(wire: dict[str, str], cls: type[Any]) -> Any:
-    """Build *cls* from a wire dict the codec has already validated, without running the attrs
-    validators again (the decoders' fast path; :data:`converter` re-validates everything)."""
-    return _TRUSTED[cls](wire)
-
-
-def trusted_builder(cls: type[Any], present: frozenset[str] | None = None) -> Callable[[dict[str, str]], Any]:
-    """``functools.partial(structure_trusted, cls=cls)``, without the extra call; with *present*,
-    one for wire dicts holding exactly those names (no look-up of the absent ones)."""
-    return _TRUSTED[cls] if present is None else _trusted_plan(cls, _WIRED[cls], present)
-
-
-_WIRED: dict[type[Any], dict[str, tuple[str, Callable[[Any, Any], Any]]]] = {}
+    return unstructure
 
 
 def _make() -> cattrs.Converter:
     conv = cattrs.Converter()
     for name, cls in REQUEST_CLASSES.items():
-        spec = ENDPOINTS[name]
-        st: dict[str, Any] = {}
-        plan = []
-        for f in spec.fields:
-            out_hook, in_hook = _HOOKS[python_kind(f)]
-            plan.append((f.attribute, f.name, out_hook))
-            st[f.attribute] = override(rename=f.name, struct_hook=in_hook)
-        conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
-        _WIRED[cls] = {f.attribute: (f.name, _HOOKS[python_kind(f)][1]) for f in spec.fields}
-        _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
-    for name, cls in RESPONSE_CLASSES.items():
-        spec = ENDPOINTS[name]
-        st = {"deviations": override(omit=True)}
-        plan = []
-        for p in spec.params:
-            out_hook, in_hook = _PARAM_HOOKS[p.type]
-            plan.append((p.attribute, p.name, out_hook))
-            st[p.attribute] = override(rename=p.name, struct_hook=in_hook)
-        conv.register_unstructure_hook(cls, _wire_unstructurer(plan))
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **st))
-        _WIRED[cls] = {p.attribute: (p.name, _PARAM_HOOKS[p.type][1]) for p in spec.params}
-        _TRUSTED[cls] = _trusted_plan(cls, _WIRED[cls])
+        fields = ENDPOINTS[name].fields
+        conv.register_unstructure_hook(cls, _unstructurer([(f.attribute, f.name, f.kind.to_wire) for f in fields]))
+        structure: dict[str, Any] = {
+            f.attribute: override(rename=f.name, struct_hook=_reader(f.kind.from_wire)) for f in fields
+        }
+        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **structure))
+    for name, rcls in RESPONSE_CLASSES.items():
+        params = ENDPOINTS[name].params
+        conv.register_unstructure_hook(rcls, _unstructurer([(p.attribute, p.name, str) for p in params]))
+        rstructure: dict[str, Any] = {
+            p.attribute: override(rename=p.name, struct_hook=_reader(_PARAM_TYPES[p.type])) for p in params
+        }
+        rstructure["deviations"] = override(omit=True)
+        conv.register_structure_hook(rcls, make_dict_structure_fn(rcls, conv, **rstructure))
     return conv
-
-
-def _trusted_plan(
-    cls: type[Any], wired: dict[str, tuple[str, Callable[[Any, Any], Any]]], present: frozenset[str] | None = None
-) -> Callable[[dict[str, str]], Any]:
-    """A function building *cls* from a validated wire dict: one line per attribute, generated
-    (as attrs and cattrs generate theirs), setting each slot from the dict or to its default.
-    A slot is set through its member descriptor (what ``object.__setattr__`` finds and calls)."""
-    names: dict[str, Any] = {"_new": object.__new__, "cls": cls}
-    lines = ["def structure(wire):", "    obj = _new(cls)", "    get = wire.get"]
-    for i, a in enumerate(attrs.fields(cls)):
-        name, hook = wired.get(a.name, ("", _str_in))
-        default = a.default if a.default is not attrs.NOTHING else None
-        names[f"default{i}"] = default
-        slot = cls.__dict__.get(a.name)
-        if isinstance(slot, MemberDescriptorType):
-            names[f"set{i}"] = slot.__set__
-            target = f"set{i}(obj, "
-        else:
-            names["_set"] = object.__setattr__
-            target = f"_set(obj, {a.name!r}, "
-        if not name or (present is not None and name not in present):
-            lines.append(f"    {target}default{i})")
-        elif present is not None:
-            names[f"read{i}"] = _TRUSTED_READERS[hook]
-            lines.append(f"    {target}wire[{name!r}])" if hook is _str_in else f"    {target}read{i}(wire[{name!r}]))")
-        elif hook is _str_in and default is None:  # text: the wire's str itself, None when absent
-            lines.append(f"    {target}get({name!r}))")
-        else:
-            names[f"read{i}"] = _TRUSTED_READERS[hook]
-            lines.append(f"    value = get({name!r})")
-            lines.append(f"    {target}default{i} if value is None else read{i}(value))")
-    lines.append("    return obj")
-    return _compiled(lines, names, "structure")
 
 
 converter: cattrs.Converter = _make()

@@ -21,7 +21,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["CodecError", "Deviation", "RequestInvalid", "RequestRejected", "ResponseEncodeError", "ResponseInvalid"]
+__all__ = [
+    "CodecError",
+    "Deviation",
+    "FormError",
+    "RequestInvalid",
+    "RequestRejected",
+    "ResponseEncodeError",
+    "ResponseInvalid",
+]
 
 
 @attrs.frozen
@@ -106,3 +114,14 @@ class ResponseInvalid(CodecError):
 
 class ResponseEncodeError(CodecError):
     """The server half refused to encode a response (local fault)."""
+
+
+class FormError(ValueError):
+    """A form body that cannot be decoded: which pair (0-based), its name if readable, and why."""
+
+    def __init__(self, index: int, name: str | None, reason: str) -> None:
+        self.index = index
+        self.name = name
+        self.reason = reason
+        where = f"variable {name!r}" if name else f"pair {index + 1}"
+        super().__init__(f"{where}: {reason}")

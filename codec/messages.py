@@ -6,8 +6,8 @@ lose CR and LF (note ``newline-in-message``) so a message can never break the ne
 
 from __future__ import annotations
 
-from ._schema import EndpointSpec
 from .models import ErrorDetail
+from .tables import EndpointSpec
 
 __all__ = ["clean_message", "message_for", "parse_message", "utf8_encodable"]
 

@@ -12,19 +12,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from ._schema import ENDPOINTS, EndpointSpec, endpoint_spec
-from .convert import REQUEST_CLASSES, converter, structure_trusted
+from . import _fast
+from .convert import REQUEST_CLASSES, converter
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
-from .models import HttpRequest
+from .models import HttpRequest, Request
+from .tables import ENDPOINTS, EndpointSpec, endpoint_spec
 from .validate import Fault, check_wire, known_keys, name_key, read_pairs
 
 __all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
-
-Request = Any  # AutoApplyIdARequest | UpdateUserEvClickThroughRequest
 
 
 def _headers(spec: EndpointSpec) -> tuple[tuple[str, str], ...]:
@@ -47,16 +45,17 @@ def _invalid(spec: EndpointSpec, fault: Fault) -> RequestInvalid:
 
 def request_to_wire(request: Request) -> dict[str, str]:
     """Typed request -> ``{wire name: text}`` in the document's order, absent variables omitted."""
-    wire: dict[str, str] = converter.unstructure(request)
+    unstructure = _fast.UNSTRUCTURE.get(type(request))
+    wire: dict[str, str] = converter.unstructure(request) if unstructure is None else unstructure(request)
     return wire
 
 
-def encode_request(request: Request, *, strict: bool = True, version: str | None = None) -> Any:
+def encode_request(request: Request, *, strict: bool = True, version: str | None = None) -> HttpRequest:
     """Validate *request* against its table (bound to document *version*, default the newest) and
     encode it.  Returns an :class:`~codec.models.HttpRequest`; raises :class:`RequestInvalid`."""
     spec = endpoint_spec(type(request).ENDPOINT)
     wire = request_to_wire(request)
-    if spec.policy["blank_value_is_absent"] and "" in wire.values():  # note blank-value: read as absent
+    if spec.policy.blank_value_is_absent and "" in wire.values():  # note blank-value: read as absent
         wire = {name: value for name, value in wire.items() if value != ""}
     if version is not None:
         known = {f.name for f in spec.fields_in(version)}
@@ -69,9 +68,11 @@ def encode_request(request: Request, *, strict: bool = True, version: str | None
     return _http(spec, list(wire.items()))
 
 
-def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> Any:
+def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> HttpRequest:
     try:
-        body = encode_form(pairs)
+        body = _fast.encode_form(pairs)
+        if body is None:
+            body = encode_form(pairs)
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 body can carry it
         name = next(n for n, v in pairs if not utf8_encodable(n) or not utf8_encodable(v))
         raise _invalid(spec, Fault(-4, name, name, "utf-8", "not encodable as UTF-8 (lone surrogate)")) from None
@@ -80,18 +81,19 @@ def _http(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> Any:
 
 def encode_request_fields(
     endpoint: str,
-    fields: Mapping[str, Any] | Sequence[tuple[str, Any]],
+    fields: Mapping[str, object] | Sequence[tuple[str, object]],
     *,
     validate: bool = True,
     strict: bool = True,
     version: str | None = None,
-) -> Any:
+) -> HttpRequest:
     """Encode wire-named *fields* (names in any case; ints and bools are written as the wire
     writes them).  With ``validate=False`` the pairs are sent exactly as given -- unknown names,
     repeats, blanks and over-long values included -- for testing servers with faulty requests."""
     spec = endpoint_spec(endpoint)
+    pairs: list[tuple[str, str]]
     if isinstance(fields, Mapping) and _TEXT >= set(map(type, fields)) and _TEXT >= set(map(type, fields.values())):
-        pairs = list(fields.items())  # names and values already text: nothing to write
+        pairs = list(fields.items())  # type: ignore[arg-type]  # names and values are text: nothing to write
     else:
         items = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         pairs = [(str(k), _wire_text(v)) for k, v in items]
@@ -109,7 +111,7 @@ _TEXT = frozenset({str})
 _ORDER = {name: {f.name: i for i, f in enumerate(spec.fields)} for name, spec in ENDPOINTS.items()}
 
 
-def _wire_text(value: Any) -> str:
+def _wire_text(value: object) -> str:
     if isinstance(value, bool):
         return "Y" if value else "N"
     if isinstance(value, list | tuple):
@@ -126,7 +128,7 @@ def _response_format(spec: EndpointSpec, wire: Mapping[str, str], version: str |
     f = spec.by_key[name.lower()]
     default = int(f.default or 0)
     value = wire.get(f.name)
-    if value is not None and f.allowed and value in f.allowed["values"]:
+    if value is not None and value in f.kind.values:
         return int(value)
     return default
 
@@ -150,7 +152,9 @@ def decode_request(
     """
     spec = endpoint_spec(endpoint)
     try:
-        pairs = decode_form(body)
+        pairs = _fast.decode_form(body)
+        if pairs is None:
+            pairs = decode_form(body)
         form_fault = None
     except FormError as exc:
         pairs = _readable_pairs(body)  # still honour a valid responseFormat (note format-of-errors)
@@ -194,8 +198,10 @@ def decode_request(
         raise reject(
             fault.code, fault.argument, fault.field, fault.rule, f"{fault.field or fault.argument}: {fault.detail}"
         )
-    # every value passed the tables' rules above: build the instance without validating again
-    return structure_trusted(wire, REQUEST_CLASSES[spec.name])
+    # every value passed the tables' rules above: the shortcut builds it without validating again
+    cls = REQUEST_CLASSES[spec.name]
+    build = _fast.STRUCTURE.get(cls)
+    return converter.structure(wire, cls) if build is None else build(wire)
 
 
 def _spelled(spec: EndpointSpec, pairs: Sequence[tuple[str, str]], field: str) -> str:
@@ -219,6 +225,4 @@ def _readable_pairs(body: bytes) -> list[tuple[str, str]]:
 
 
 def _before(spec: EndpointSpec, a: Fault, b: Fault) -> bool:
-    order = spec.policy["error_precedence"]
-    rank = {code: i for i, code in enumerate(order)}
-    return rank.get(a.code, len(rank)) < rank.get(b.code, len(rank))
+    return spec.policy.rank(a.code) < spec.policy.rank(b.code)

@@ -12,57 +12,29 @@ both modes.  An error code outside the endpoint's table still decodes, as an int
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable
 from typing import Any
 
-import attrs
-
-from ._schema import ENDPOINTS, CodeSpec, EndpointSpec, endpoint_spec
-from .convert import RESPONSE_CLASSES, converter, structure_trusted, trusted_builder
+from . import _fast
+from ._notes import NoteId
+from .convert import RESPONSE_CLASSES, converter
 from .errors import Deviation, ResponseEncodeError, ResponseInvalid
-from .form import FormError, decode_form, encode_form, unquote_value
+from .form import FormError, decode_form, encode_form
 from .messages import clean_message, message_for, parse_message, utf8_encodable
-from .models import EncodedResponse, ErrorDetail
+from .models import EncodedResponse, ErrorDetail, Response
+from .tables import ENDPOINTS, INTEGER_TEXT, EndpointSpec, NewlineFormat, ResponseFormat, endpoint_spec, media_type
 
 __all__ = ["Response", "decode_response", "encode_response", "error_detail", "error_response", "response_format_of"]
 
-Response = Any  # AutoApplyIdAResponse | UpdateUserEvClickThroughResponse
-
-# at most as many digits as int() converts under any interpreter setting (longer ones raise ValueError)
-_INT_TEXT = rf"-?[0-9]{{1,{sys.int_info.str_digits_check_threshold}}}"
-_INT = re.compile(_INT_TEXT + r"\Z")
+_INT = re.compile(INTEGER_TEXT + r"\Z")
 # the table's pattern, anchored at the true end: its "$" alone also matches before a final "\n"
-_AMOUNTS = {name: re.compile(f"(?:{spec.policy['amount_pattern']})\\Z") for name, spec in ENDPOINTS.items()}
-
-
-def _mime(content_type: str | None) -> str | None:
-    if content_type is None:
-        return None
-    found = _MIMES.get(content_type)
-    if found is None:
-        found = content_type.split(";", 1)[0].strip().lower()
-        if len(_MIMES) < 64:  # the few Content-Type values a client sees
-            _MIMES[content_type] = found
-    return found
-
-
-_MIMES: dict[str, str] = {}
+_AMOUNTS = {name: re.compile(f"(?:{spec.policy.amount_pattern})\\Z") for name, spec in ENDPOINTS.items()}
 
 
 def response_format_of(spec: EndpointSpec, body: bytes, content_type: str | None, requested: int | None) -> str | None:
     """Which format key (``"0"``, ``"1"`` or None for single-format endpoints) to decode with:
-    the requested one, else the one whose MIME type *content_type* names, else by the body."""
-    if None in spec.formats:
-        return None
-    if requested is not None:
-        return str(requested)
-    mime = _mime(content_type)
-    for key, f in spec.formats.items():
-        if mime is not None and f["mime_type"] == mime:
-            return key
-    first = body.split(b"&", 1)[0].split(b"=", 1)[0].lower()
-    return "1" if first == b"errorcode" else "0"
+    the requested one, else the one whose MIME type *content_type* names, else by the body
+    (:meth:`codec.EndpointSpec.format_of`)."""
+    return spec.format_of(body, content_type, requested)
 
 
 class _Reader:
@@ -81,7 +53,7 @@ class _Reader:
         )
 
 
-def _read_newline(r: _Reader, fmt: dict[str, Any], body: bytes) -> dict[str, str]:
+def _read_newline(r: _Reader, fmt: NewlineFormat, body: bytes) -> dict[str, str]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -89,36 +61,34 @@ def _read_newline(r: _Reader, fmt: dict[str, Any], body: bytes) -> dict[str, str
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:  # a bare CR: neither reading of the note (LF, or CRLF) allows it
-            r.note("responses.formats.0.lines", "a line ends with a bare CR (lines end with LF, or CRLF)")
+            r.note(f"{fmt.row}.lines", "a line ends with a bare CR (lines end with LF, or CRLF)")
             text = text.replace("\r", "\n")
         else:
-            r.note("format0-line-ending", "CR in line endings")
+            r.note(NoteId.FORMAT0_LINE_ENDING, "CR in line endings")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if lines and not lines[-1].strip():
-        r.note("format0-line-ending", "blank lines at the end")
+        r.note(NoteId.FORMAT0_LINE_ENDING, "blank lines at the end")
         while lines and not lines[-1].strip():
             lines.pop()
     if any(line != line.strip() for line in lines):
-        r.note("format0-line-ending", "white space around a value")
+        r.note(NoteId.FORMAT0_LINE_ENDING, "white space around a value")
         lines = [line.strip() for line in lines]
     if not lines:
         raise r.fail("empty body", "errorCode", "required")
     if not _INT.match(lines[0]):
         raise r.fail(f"line 1 (status code) is not an integer: {lines[0][:40]!r}", "errorCode", "integer")
     code = int(lines[0])
-    names: list[str] = fmt["lines"]["code_negative" if code < 0 else "code_non_negative"]
+    names = fmt.lines.for_code(code)
     if len(lines) < len(names):
         missing = names[len(lines)]
         if code < 0:
-            r.note("responses.formats.0.lines", f"line {len(lines) + 1} ({missing}) is missing")
+            r.note(f"{fmt.row}.lines", f"line {len(lines) + 1} ({missing}) is missing")
         else:
             raise r.fail(f"line {len(lines) + 1} ({missing}) is missing", missing, "required")
     if len(lines) > len(names):
-        r.note(
-            "responses.formats.0.lines", f"{len(lines) - len(names)} line(s) more than the {len(names)} the format has"
-        )
+        r.note(f"{fmt.row}.lines", f"{len(lines) - len(names)} line(s) more than the {len(names)} the format has")
     return dict(zip(names, lines, strict=False))
 
 
@@ -127,10 +97,10 @@ def _read_urlencoded(r: _Reader, body: bytes) -> dict[str, str]:
         pairs = decode_form(body)
     except FormError as exc:
         raise r.fail(str(exc), exc.name, "form") from None
-    values = dict(pairs)
-    if len(values) == len(pairs) and values.keys() <= _PARAM_NAMES[r.spec.name]:
-        return values  # the usual case: each parameter once, spelled as the tables spell it
-    values = {}
+    exact = _fast.exact_parameters(r.spec, pairs)
+    if exact is not None:
+        return exact
+    values: dict[str, str] = {}
     for name, value in pairs:
         p = r.spec.params_by_key.get(name.lower())
         if p is None:
@@ -143,40 +113,10 @@ def _read_urlencoded(r: _Reader, body: bytes) -> dict[str, str]:
     return values
 
 
-_PRESENCE_NOTES = {
-    # (endpoint, parameter, code class) -> note allowing the other reading
-    ("AutoApplyIdA", "errorMessage", "success"): "format1-success-message",
-    ("AutoApplyIdA", "errorMessage", "pending"): "format1-status1",
-    ("AutoApplyIdA", "orderNumber", "pending"): "format1-status1",
-    ("AutoApplyIdA", "totalCost", "pending"): "format1-status1",
-    ("AutoApplyIdA", "expectedDeliveryTime", "pending"): "format1-status1",
-    ("UpdateUserEvClickThrough", "status", "error"): "click-through-response-presence",
-    ("UpdateUserEvClickThrough", "description", "error"): "click-through-response-presence",
-    ("UpdateUserEvClickThrough", "errorMessage", "success"): "click-through-response-presence",
-}
-
-
-def _code_class(code: int) -> str:
-    return "success" if code == 0 else ("pending" if code > 0 else "error")
-
-
-def _expected_present(spec: EndpointSpec, code: int) -> frozenset[str]:
-    """The parameters the documents' letter has present with *code* (errorCode included)."""
-    found = _PRESENT.get((spec.name, code))
-    if found is None:
-        found = frozenset(p.name for p in spec.params if p.name == "errorCode" or p.present_for(code))
-        if code in spec.codes:
-            _PRESENT[(spec.name, code)] = found
-    return found
-
-
-_PRESENT: dict[tuple[str, int], frozenset[str]] = {}
-
-
 def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
     spec = r.spec
-    if values.keys() == _expected_present(spec, code) and (code != 0 or _NEEDS_ORDER[spec.name] <= values.keys()):
-        return  # the usual case: exactly the parameters the letter has
+    if _fast.letter_presence(spec, values, code):
+        return
     for p in spec.params:
         if p.name == "errorCode":
             continue
@@ -184,9 +124,9 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
         present = p.name in values
         if expected == present:
             continue
-        note = _PRESENCE_NOTES.get((spec.name, p.name, _code_class(code)), f"responses.parameters.{p.name}")
+        note = spec.presence_note(p.name, code) or f"responses.parameters.{p.name}"
         r.note(note, f"{p.name} is {'present' if present else 'absent'} with errorCode={code}")
-    needs_order = _NEEDS_ORDER[spec.name]
+    needs_order = spec.order_parameters
     if code == 0 and needs_order and not needs_order <= values.keys():
         missing = [p.name for p in spec.params if p.name in needs_order and p.name not in values]
         raise r.fail(f"successful order without {', '.join(missing)}", missing[0], "required")
@@ -206,11 +146,13 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
         r.note("codes", f"errorCode {code} is not in {spec.name}'s table")
     hours = values.get("expectedDeliveryTime")
     if hours is not None and fmt_key is not None:
-        allowed = spec.formats[fmt_key].get("expected_delivery", [])
+        allowed = spec.formats[fmt_key].expected_delivery
         if int(hours) not in allowed:
-            union = {h for f in spec.formats.values() for h in f.get("expected_delivery", [])}
+            union = {h for f in spec.formats.values() for h in f.expected_delivery}
             note = (
-                "expected-delivery-values" if int(hours) in union else f"responses.formats.{fmt_key}.expected_delivery"
+                NoteId.EXPECTED_DELIVERY_VALUES
+                if int(hours) in union
+                else f"responses.formats.{fmt_key}.expected_delivery"
             )
             r.note(note, f"expectedDeliveryTime {hours} is not one of {allowed} for this format")
     status = values.get("status")
@@ -222,7 +164,7 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
         # what parse_message(spec, code, message).matches_template says, without building the detail
         if entry is not None and not entry.free_text and entry.pattern.match(message) is None:
             r.note(
-                _message_note(spec, code, message),
+                spec.message_note(code, message) or f"codes.{code}.message",
                 f"errorMessage {message[:80]!r} does not match {spec.codes[code].message!r}",
             )
 
@@ -241,173 +183,6 @@ def _value_patterns(spec: EndpointSpec) -> dict[str, tuple[re.Pattern[str], str,
 
 
 _VALUE_PATTERNS = {name: _value_patterns(spec) for name, spec in ENDPOINTS.items()}
-_PARAM_NAMES = {name: frozenset(p.name for p in spec.params) for name, spec in ENDPOINTS.items()}
-_NEEDS_ORDER = {
-    name: frozenset({"orderNumber", "totalCost", "expectedDeliveryTime"} & _PARAM_NAMES[name]) for name in ENDPOINTS
-}
-
-
-def _message_note(spec: EndpointSpec, code: int, message: str) -> str:
-    """The note that tolerates a message differing from the template, or the code's row."""
-    template = spec.codes[code].message
-    if code == -1 and message.casefold() == template.casefold():
-        return "https-text"
-    if code == -16:
-        return "permission-denied-text"
-    if code == -2:
-        return "unrecognised-argument-text"
-    return f"codes.{code}.message"
-
-
-# ---------------------------------------------------------------- the shortcut for letter-perfect bodies
-#
-# Most bodies a client decodes are exactly what the documents describe: one of a few shapes per
-# format (the parameters a code has, in table order).  Each shape is one pattern over the whole
-# body, reading the integers itself; a body that matches one and passes the remaining checks
-# decodes without the general reader.  Anything else -- another order, a deviation, an error --
-# goes to the general reader, which gives the same answer for everything the shortcut accepts.
-
-
-@attrs.frozen
-class _Shape:
-    pattern: re.Pattern[str]
-    build: Callable[[dict[str, str]], Any]  # the response from exactly these values
-    codes: frozenset[int]  # the table codes whose answer has exactly these values
-    texts: tuple[str, ...]  # urlencoded: the text values to percent-decode
-    message: bool  # errorMessage is here: it must match its code's template
-
-
-@attrs.frozen
-class _Shortcut:
-    mime: str
-    newline: bool
-    shapes: tuple[_Shape, ...]
-    codes: dict[int, CodeSpec]
-    # every shape starts with errorCode: the shapes by the first character of the code, found at
-    # this offset of the body (-1: try every shape)
-    offset: int
-    by_code: dict[str, tuple[_Shape, ...]]
-
-
-def _alternatives(values: Any) -> str:
-    """A regex matching exactly the decimal spellings of the integers *values* (longest first)."""
-    return "|".join(sorted((str(v) for v in values), key=lambda s: (-len(s), s)))
-
-
-def _make_shape(
-    spec: EndpointSpec, fmt_key: str | None, names: tuple[str, ...], codes: frozenset[int], newline: bool
-) -> _Shape:
-    """One pattern over a whole body holding *names* in order, accepting only what the general
-    reader accepts without a deviation: integers in their canonical spelling (the codes of this
-    shape, the format's delivery hours, the table's statuses), amounts by the table's pattern,
-    newline-format text unpadded (and not blank on the last line), urlencoded text undecoded."""
-    fmt = spec.formats[fmt_key]
-    params = {p.name: p for p in spec.params}
-    amount = spec.policy["amount_pattern"]
-    # the amount pattern inside the shape's, when it is anchored at both ends (its "$" matches at
-    # the end or before a final LF; no value of a shape holds an LF)
-    inner_amount = f"(?:{amount[1:-1]})" if amount.startswith("^") and amount.endswith("$") else None
-    values = []
-    for i, name in enumerate(names):
-        kind = params[name].type
-        if name == "errorCode":
-            value = _alternatives(codes)
-        elif name == "expectedDeliveryTime" and fmt_key is not None:
-            value = _alternatives(fmt.get("expected_delivery", [])) or "(?!)"
-        elif name == "status" and spec.statuses:
-            value = _alternatives(spec.statuses)
-        elif kind == "integer":
-            value = _INT_TEXT
-        elif kind == "amount" and inner_amount:
-            value = inner_amount
-        elif not newline:
-            value = r"[^&=\r\n]*"
-        elif i == len(names) - 1:  # str.strip() strips what \s matches (Py_UNICODE_ISSPACE)
-            value = r"\S(?:[^\r\n]*\S)?"
-        else:
-            value = r"(?:\S(?:[^\r\n]*\S)?)?"
-        # named groups, so that match.groupdict() is the values (table names are identifiers)
-        values.append(f"(?P<{name}>{value})")
-    if newline:
-        pattern = "\n".join(values) + "\n?"
-    else:
-        pattern = "&".join(f"{re.escape(n)}={v}" for n, v in zip(names, values, strict=True))
-    return _Shape(
-        pattern=re.compile(pattern),
-        build=trusted_builder(RESPONSE_CLASSES[spec.name], frozenset(names)),
-        codes=codes,
-        texts=() if newline else tuple(n for n in names if params[n].type == "string"),
-        message="errorMessage" in names,
-    )
-
-
-def _make_shortcut(spec: EndpointSpec, fmt_key: str | None) -> _Shortcut:
-    fmt = spec.formats[fmt_key]
-    lines = fmt.get("lines")
-    amount = spec.policy["amount_pattern"]
-    by_names: dict[tuple[str, ...], set[int]] = {}
-    for code in spec.codes:
-        if lines:
-            names = tuple(lines["code_negative" if code < 0 else "code_non_negative"])
-        else:
-            present = _expected_present(spec, code)
-            if code == 0 and not _NEEDS_ORDER[spec.name] <= present:
-                continue
-            names = tuple(p.name for p in spec.params if p.name in present)
-        by_names.setdefault(names, set()).add(code)
-    shapes = []
-    for names, codes in by_names.items():
-        types = {p.type for p in spec.params if p.name in names}
-        if all(n.isidentifier() for n in names) and (
-            "amount" not in types or (amount.startswith("^") and amount.endswith("$"))
-        ):
-            shapes.append(_make_shape(spec, fmt_key, names, frozenset(codes), bool(lines)))
-    by_code: dict[str, tuple[_Shape, ...]] = {}
-    for shape in shapes:
-        for first in sorted({str(code)[0] for code in shape.codes}):
-            by_code[first] = (*by_code.get(first, ()), shape)
-    first_names = {names[0] for names in by_names}
-    return _Shortcut(
-        mime=fmt["mime_type"],
-        newline=bool(lines),
-        shapes=tuple(shapes),
-        codes=spec.codes,
-        offset=-1 if first_names != {"errorCode"} else (0 if lines else len("errorCode=")),
-        by_code=by_code,
-    )
-
-
-def _decode_shortcut(s: _Shortcut, body: bytes) -> Response | None:
-    """The response of a body that is one of the shapes and keeps to the letter, or None: then
-    the general reader decodes it (and records the deviations, or raises)."""
-    try:
-        text = body.decode("utf-8" if s.newline else "ascii")
-    except UnicodeDecodeError:
-        return None
-    shapes = s.shapes if s.offset < 0 else s.by_code.get(text[s.offset : s.offset + 1], ())
-    for shape in shapes:  # a body that is not a shape fails at its first differing character
-        match = shape.pattern.fullmatch(text)
-        if match is not None:
-            break
-    else:
-        return None
-    values = match.groupdict()
-    for name in shape.texts:
-        decoded = unquote_value(values[name])
-        if decoded is None:
-            return None
-        values[name] = decoded
-    if shape.message:
-        code = int(values["errorCode"])
-        entry = s.codes[code]
-        if code != 0 and not entry.free_text and entry.pattern.match(values["errorMessage"]) is None:
-            return None
-    return shape.build(values)
-
-
-_SHORTCUTS = {(name, key): _make_shortcut(spec, key) for name, spec in ENDPOINTS.items() for key in spec.formats}
-# (endpoint as the tables spell it, response_format as passed) -> the shortcut response_format_of picks
-_REQUESTED = {(name, None if key is None else int(key)): shortcut for (name, key), shortcut in _SHORTCUTS.items()}
 
 
 def decode_response(
@@ -420,17 +195,11 @@ def decode_response(
 ) -> Response:
     """Decode a response body.  *response_format* is what the request asked for (the default
     format when None and no content type says otherwise); *content_type* is checked against it."""
-    shortcut = _REQUESTED.get((endpoint, response_format))  # the usual call: no need to work the format out
-    if shortcut is None or type(response_format) is bool:
-        spec = endpoint_spec(endpoint)
-        fmt_key = response_format_of(spec, body, content_type, response_format)
-        shortcut = _SHORTCUTS.get((spec.name, fmt_key))
-    if shortcut is not None and (content_type is None or _mime(content_type) == shortcut.mime):
-        found = _decode_shortcut(shortcut, body)
-        if found is not None:
-            return found
+    found = _fast.decode_response(endpoint, body, content_type, response_format)
+    if found is not None:
+        return found
     spec = endpoint_spec(endpoint)
-    fmt_key = response_format_of(spec, body, content_type, response_format)
+    fmt_key = spec.format_of(body, content_type, response_format)
     r = _Reader(spec)
     fmt = spec.formats.get(fmt_key)
     if fmt is None:
@@ -439,12 +208,10 @@ def decode_response(
             "responseFormat",
             "allowed",
         )
-    mime = _mime(content_type)
-    if mime is not None and mime != fmt["mime_type"]:
-        r.note(
-            f"responses.formats.{fmt_key}.mime_type", f"Content-Type {mime} where the format's is {fmt['mime_type']}"
-        )
-    if fmt_key == "0":
+    mime = media_type(content_type)
+    if mime is not None and mime != fmt.mime_type:
+        r.note(f"{fmt.row}.mime_type", f"Content-Type {mime} where the format's is {fmt.mime_type}")
+    if isinstance(fmt, NewlineFormat):
         values = _read_newline(r, fmt, body)
     else:
         values = _read_urlencoded(r, body)
@@ -463,8 +230,10 @@ def decode_response(
             rule="strict",
             deviations=tuple(r.deviations),
         )
-    # _check_values judged every value already: build the instance without validating again
-    response = structure_trusted(values, RESPONSE_CLASSES[spec.name])
+    # _check_values judged every value already: the shortcut builds it without validating again
+    cls = RESPONSE_CLASSES[spec.name]
+    build = _fast.STRUCTURE.get(cls)
+    response = converter.structure(values, cls) if build is None else build(values)
     if r.deviations:  # set on the instance just built (attrs.evolve would build it twice)
         object.__setattr__(response, "deviations", tuple(r.deviations))
     return response
@@ -486,11 +255,11 @@ def error_response(endpoint: str, code: int, argument: str | None = None) -> Res
     message = message_for(spec, code, argument)
     if message is None:
         raise ResponseEncodeError(f"{spec.name}: error code {code} is not in the table", code=code, rule="codes")
-    cls = RESPONSE_CLASSES[spec.name]
+    values: dict[str, Any] = {"error_code": code, "error_message": message}
     if spec.statuses:
         zero = spec.statuses[min(spec.statuses)]
-        return cls(error_code=code, error_message=message, status=zero["status"], description=zero["description"])
-    return cls(error_code=code, error_message=message)
+        values.update(status=zero.status, description=zero.description)
+    return RESPONSE_CLASSES[spec.name](**values)
 
 
 def encode_response(
@@ -501,7 +270,7 @@ def encode_response(
     ``validate`` (default) a code outside the table or a missing newline-format line raises
     :class:`ResponseEncodeError`."""
     spec = endpoint_spec(response.ENDPOINT)
-    unstructure = _UNSTRUCTURERS.get(type(response))
+    unstructure = _fast.UNSTRUCTURE.get(type(response))
     wire: dict[str, str] = converter.unstructure(response) if unstructure is None else unstructure(response)
     message = wire.get("errorMessage")
     if message is not None and ("\r" in message or "\n" in message):
@@ -526,19 +295,21 @@ def encode_response(
         )
     content_type, lines, ending, trailing = plan
     if lines is None:
+        pairs = list(wire.items())
         try:
-            return _encoded(content_type, encode_form(list(wire.items())))
+            found = _fast.urlencoded_response(content_type, pairs)
+            return found if found is not None else EncodedResponse(content_type=content_type, body=encode_form(pairs))
         except UnicodeEncodeError:
             _refuse_surrogates(spec, wire)
             raise
     names = lines[code >= 0]
-    if wire.keys() == _LINE_SETS[names]:  # the usual case: the values are the lines, each written once
-        text = ending.join([wire[n] for n in names])
-        try:
-            return _encoded(content_type, (text + ending if trailing else text).encode("utf-8"))
-        except UnicodeEncodeError:
-            _refuse_surrogates(spec, wire)
-            raise
+    try:
+        found = _fast.newline_response(content_type, wire, names, ending, trailing)
+    except UnicodeEncodeError:
+        _refuse_surrogates(spec, wire)
+        raise
+    if found is not None:
+        return found
     try:
         "".join(wire.values()).encode("utf-8")  # every value, written or not, must be encodable
     except UnicodeEncodeError:
@@ -552,52 +323,22 @@ def encode_response(
             rule="required",
         )
     text = ending.join([wire.get(n, "") for n in names])
-    return _encoded(content_type, (text + ending if trailing else text).encode("utf-8"))
+    return EncodedResponse(content_type=content_type, body=(text + ending if trailing else text).encode("utf-8"))
 
 
-def _encoding(spec: EndpointSpec, fmt: dict[str, Any]) -> tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]:
+def _encoding(spec: EndpointSpec, fmt: ResponseFormat) -> tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]:
     """(Content-Type, the newline format's lines by code < 0 and code >= 0 or None, line ending,
     trailing line ending) for one format."""
-    lines = fmt.get("lines")
-    if not lines:
-        return fmt["mime_type"], None, "", False
-    by_sign = (tuple(lines["code_negative"]), tuple(lines["code_non_negative"]))
+    if not isinstance(fmt, NewlineFormat):
+        return fmt.mime_type, None, "", False
+    by_sign = (fmt.lines.code_negative, fmt.lines.code_non_negative)
     policy = spec.policy
-    return (
-        f"{fmt['mime_type']}; charset=utf-8",
-        by_sign,
-        policy["format0_line_ending"],
-        policy["format0_trailing_newline"],
-    )
+    return f"{fmt.mime_type}; charset=utf-8", by_sign, policy.format0_line_ending, policy.format0_trailing_newline
 
 
-_LINE_SETS = {
-    names: frozenset(names)
-    for spec in ENDPOINTS.values()
-    for fmt in spec.formats.values()
-    if fmt.get("lines")
-    for names in (tuple(fmt["lines"]["code_negative"]), tuple(fmt["lines"]["code_non_negative"]))
-}
 _ENCODINGS = {
     (name, key): _encoding(spec, fmt) for name, spec in ENDPOINTS.items() for key, fmt in spec.formats.items()
 }
-
-
-def _encoded(content_type: str, body: bytes) -> EncodedResponse:
-    """``EncodedResponse(content_type=..., body=...)``, its three slots set directly."""
-    obj = _NEW(EncodedResponse)
-    _SET_CONTENT_TYPE(obj, content_type)
-    _SET_BODY(obj, body)
-    _SET_STATUS(obj, _STATUS)
-    return obj
-
-
-_NEW = object.__new__
-_SET_CONTENT_TYPE = EncodedResponse.__dict__["content_type"].__set__  # a slot's member descriptor
-_SET_BODY = EncodedResponse.__dict__["body"].__set__
-_SET_STATUS = EncodedResponse.__dict__["status"].__set__
-_STATUS = attrs.fields(EncodedResponse).status.default
-assert {a.name for a in attrs.fields(EncodedResponse)} == {"content_type", "body", "status"}
 
 
 def _refuse_surrogates(spec: EndpointSpec, wire: dict[str, str]) -> None:
@@ -607,6 +348,3 @@ def _refuse_surrogates(spec: EndpointSpec, wire: dict[str, str]) -> None:
             raise ResponseEncodeError(
                 f"{spec.name}: {name} is not encodable as UTF-8 (lone surrogate)", field=name, rule="utf-8"
             )
-
-
-_UNSTRUCTURERS = {cls: converter.get_unstructure_hook(cls) for cls in RESPONSE_CLASSES.values()}

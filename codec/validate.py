@@ -11,16 +11,14 @@ Strict mode follows each note's strict reading, lenient mode its lenient one.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Sequence
-from itertools import permutations, repeat
-from operator import ge
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from ._schema import COUNTRIES, ENDPOINTS, EndpointSpec, FieldSpec
+from . import _fast
+from .tables import ENDPOINTS, EndpointSpec, ExclusiveRule, FieldSpec, RequiredUnlessRule, RequiredWhenRule
 
-__all__ = ["Fault", "check_wire", "checker_for", "known_keys", "name_key", "read_pairs"]
+__all__ = ["Fault", "check_wire", "known_keys", "name_key", "read_pairs"]
 
 
 @attrs.frozen
@@ -34,111 +32,8 @@ class Fault:
     detail: str
 
 
-Check = Callable[[str], tuple[int, str, str] | None]
-
-
-def _digits(value: str) -> bool:
-    # bounded: int() refuses longer digit strings (ValueError) under the interpreter's default limit
-    return value.isascii() and value.isdigit() and len(value) <= sys.int_info.str_digits_check_threshold
-
-
-def _make_checker(f: FieldSpec, strict: bool) -> Check:
-    """Return a function judging one non-empty value of *f*: None, or (code, rule, detail)."""
-    max_len = f.max_length
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    integer = f.type == "integer"
-
-    def length(v: str) -> tuple[int, str, str] | None:
-        if max_len is not None and len(v) > max_len:
-            return -4, "max_length", f"{len(v)} characters, more than the {max_len} allowed"
-        return None
-
-    if kind == "enum":
-        values = set(allowed["values"])
-        if not strict:
-            values |= set(allowed.get("lenient_values", []))
-        folded = {v.casefold() for v in values} if (not strict and allowed.get("lenient_case_insensitive")) else None
-        shown = ", ".join(sorted(values))
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            if v in values or (folded is not None and v.casefold() in folded):
-                return length(v)
-            return -4, "allowed", f"not one of {shown}"
-
-        return check
-    if kind == "integer_enum":
-        values = set(allowed["values"])
-        any_positive = not strict and allowed.get("lenient_any_positive_integer")
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            if v in values:
-                return length(v)
-            if any_positive and _digits(v) and not v.startswith("0"):
-                return length(v)
-            if not _digits(v):
-                return -4, "integer", "not a decimal integer"
-            return -4, "allowed", f"not one of {', '.join(allowed['values'])}"
-
-        return check
-    if kind == "comma_list":
-        values = set(allowed["values"])
-        tolerant = not strict and allowed.get("lenient_spaces_and_repeats")
-        unique = strict and allowed.get("strict_unique")
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            found = length(v)
-            if found:
-                return found
-            items = v.split(",")
-            if tolerant:
-                items = [i.strip() for i in items]
-            for item in items:
-                if item not in values:
-                    return -4, "allowed", f"item {item!r} is not one of {', '.join(allowed['values'])}"
-            if unique and len(set(items)) != len(items):
-                return -4, "allowed", "an item is repeated"
-            return None
-
-        return check
-    if kind == "country":
-        fold = not strict and allowed.get("lenient_case_insensitive")
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            found = length(v)
-            if found:
-                return found
-            if (v.upper() if fold else v) in COUNTRIES:
-                return None
-            return allowed.get("error_code", -7), "country", "not an ISO 3166-1 alpha-2 code"
-
-        return check
-    if integer:
-
-        def check(v: str) -> tuple[int, str, str] | None:
-            if not _digits(v):
-                return -4, "integer", "not a decimal integer"
-            return length(v)
-
-        return check
-    return length
-
-
-_CHECKERS: dict[tuple[str, str, bool], Check] = {
-    (name, f.name, strict): _make_checker(f, strict)
-    for name, spec in ENDPOINTS.items()
-    for f in spec.fields
-    for strict in (True, False)
-}
-
-
-def checker_for(endpoint: str, field: str, strict: bool) -> Check:
-    return _CHECKERS[(endpoint, field, strict)]
-
-
 def _rank(spec: EndpointSpec) -> dict[int, int]:
-    order = spec.policy["error_precedence"]
-    return {code: i for i, code in enumerate(order)}
+    return {code: i for i, code in enumerate(spec.policy.error_precedence)}
 
 
 _RANKS = {name: _rank(spec) for name, spec in ENDPOINTS.items()}
@@ -150,145 +45,9 @@ def name_key(name: str) -> str:
     return name.lower() if name.isascii() else name
 
 
-_KNOWN: dict[tuple[str, str | None], dict[str, FieldSpec]] = {}
-
-
-def known_keys(spec: EndpointSpec, version: str | None) -> dict[str, FieldSpec]:
-    """``{name key: variable}`` for the variables a codec bound to *version* recognises (cached)."""
-    found = _KNOWN.get((spec.name, version))
-    if found is None:
-        found = _KNOWN[(spec.name, version)] = {f.key: f for f in spec.fields_in(version)}
-    return found
-
-
-_EVERYTHING = sys.maxsize
-
-
-@attrs.frozen
-class _Plan:
-    """What :func:`check_wire` and :func:`read_pairs` need for one endpoint, document version and
-    mode, worked out once: the shortcut that tells a request with no fault at a glance.
-
-    Every value is judged by exactly one of: membership of the finite set of values its rule
-    accepts (``None`` standing for absent), its length alone, or its checker.  A wire dict passing
-    the shortcut has no fault; one that does not goes through the full rules, which find it."""
-
-    names: frozenset[str]  # the variables' names as the tables spell them
-    required: frozenset[str]
-    unless: tuple[tuple[str, tuple[str, ...]], ...]  # (unless, fields): all of fields, or unless
-    when: tuple[tuple[str, str, str, bool], ...]  # (field, equals, required, strict)
-    exclusive: tuple[tuple[str, tuple[str, ...]], ...]  # (field, excludes)
-    finite_names: tuple[str, ...]
-    finite_sets: tuple[frozenset[str | None], ...]
-    limited_names: tuple[str, ...]
-    limits: tuple[int, ...]
-    checked: tuple[tuple[str, Check], ...]
-
-
-def _accepted(spec: EndpointSpec, f: FieldSpec, strict: bool) -> frozenset[str] | None:
-    """Every value *f*'s checker accepts, when that is a small finite set known from the table
-    (each candidate confirmed by the checker itself)."""
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    candidates: set[str]
-    if kind in ("enum", "integer_enum"):
-        if not strict and (allowed.get("lenient_case_insensitive") or allowed.get("lenient_any_positive_integer")):
-            return None
-        candidates = set(allowed["values"]) | (set() if strict else set(allowed.get("lenient_values", [])))
-    elif kind == "comma_list":
-        items = allowed["values"]
-        if not strict or len(items) > 5:
-            return None
-        candidates = {",".join(p) for r in range(1, len(items) + 1) for p in permutations(items, r)}
-    elif kind == "country":
-        if not strict and allowed.get("lenient_case_insensitive"):
-            return None
-        candidates = set(COUNTRIES)
-    else:
-        return None
-    check = _CHECKERS[(spec.name, f.name, strict)]
-    return frozenset(v for v in candidates if check(v) is None)
-
-
-def _make_plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
-    fields = spec.fields_in(version)
-    names = frozenset(f.name for f in fields)
-    required = {f.name for f in fields if f.presence == "required"}
-    unless, when, exclusive = [], [], []
-    for rule in spec.rules:
-        kind = rule["kind"]
-        if kind == "required_unless" and rule["unless"] in names:
-            unless.append((rule["unless"], tuple(rule["fields"])))
-        elif kind == "required_unless":
-            required |= set(rule["fields"])
-        elif kind == "required_when":
-            when.append((rule["when"]["field"], rule["when"]["equals"], rule["field"], strict))
-        elif kind == "exclusive":
-            exclusive.append((rule["field"], tuple(rule["excludes"])))
-        else:  # a kind this codec does not know: no shortcut
-            required |= {""}
-    finite: list[tuple[str, frozenset[str | None]]] = []
-    limited: list[tuple[str, int]] = []
-    checked: list[tuple[str, Check]] = []
-    for f in fields:
-        accepted = _accepted(spec, f, strict)
-        if accepted is not None:
-            finite.append((f.name, frozenset([None, *accepted])))
-        elif not (f.allowed or {}).get("kind") and f.type != "integer":
-            limited.append((f.name, _EVERYTHING if f.max_length is None else f.max_length))
-        else:
-            checked.append((f.name, _CHECKERS[(spec.name, f.name, strict)]))
-    return _Plan(
-        names=names,
-        required=frozenset(required),
-        unless=tuple(unless),
-        when=tuple(when),
-        exclusive=tuple(exclusive),
-        finite_names=tuple(n for n, _ in finite),
-        finite_sets=tuple(s for _, s in finite),
-        limited_names=tuple(n for n, _ in limited),
-        limits=tuple(n for _, n in limited),
-        checked=tuple(checked),
-    )
-
-
-_PLANS: dict[tuple[str, str | None, bool], _Plan] = {}
-
-
-def _plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
-    found = _PLANS.get((spec.name, version, strict))
-    if found is None:
-        found = _make_plan(spec, version, strict)
-        if len(_PLANS) < 256:
-            _PLANS[(spec.name, version, strict)] = found
-    return found
-
-
-def _no_fault(plan: _Plan, wire: dict[str, str]) -> bool:
-    """The shortcut: True only when *wire* breaks no rule (then :func:`check_wire` returns None
-    and changes nothing); False when the full rules must look."""
-    if not plan.required <= wire.keys():
-        return False
-    for unless, needed in plan.unless:
-        if unless not in wire and not all(map(wire.__contains__, needed)):
-            return False
-    for field, equals, needed_field, strict in plan.when:
-        value = wire.get(field)
-        if value is not None and needed_field not in wire:
-            if value == equals if strict else value.casefold() == equals.casefold():
-                return False
-    for field, excludes in plan.exclusive:
-        if field in wire and any(map(wire.__contains__, excludes)):
-            return False
-    if not all(map(frozenset.__contains__, plan.finite_sets, map(wire.get, plan.finite_names))):
-        return False
-    if not all(map(ge, plan.limits, map(len, map(wire.get, plan.limited_names, repeat(""))))):
-        return False
-    for name, check in plan.checked:
-        value = wire.get(name)
-        if value is not None and check(value) is not None:
-            return False
-    return True
+known_keys: Callable[[EndpointSpec, str | None], Mapping[str, FieldSpec]] = EndpointSpec.keys_in
+"""``known_keys(spec, version)``: ``{name key: variable}`` for the variables a codec bound to
+*version* recognises (:meth:`EndpointSpec.keys_in`)."""
 
 
 def read_pairs(
@@ -299,14 +58,11 @@ def read_pairs(
     Returns the wire dict (table name -> value; blank values dropped, note ``blank-value``) and the
     first name fault: -2 for a name it does not recognise (named as sent), -4 for a repeat.
     """
-    wire = dict(pairs)
-    if len(wire) == len(pairs) and wire.keys() <= _plan(spec, version, True).names:
-        # the usual case: each name once, spelled as the tables spell it
-        if spec.policy["blank_value_is_absent"] and "" in wire.values():
-            wire = {name: value for name, value in wire.items() if value != ""}
-        return wire, None
+    exact = _fast.exact_names(spec, pairs, version)
+    if exact is not None:
+        return exact, None
     known = known_keys(spec, version)
-    wire = {}
+    wire: dict[str, str] = {}
     unrecognised: Fault | None = None
     repeated: Fault | None = None
     seen: set[str] = set()
@@ -324,10 +80,10 @@ def read_pairs(
             continue
         if f.name in seen:
             if repeated is None:
-                repeated = Fault(spec.policy["duplicate_name_code"], f.name, f.name, "duplicate", "sent more than once")
+                repeated = Fault(spec.policy.duplicate_name_code, f.name, f.name, "duplicate", "sent more than once")
             continue
         seen.add(f.name)
-        if value != "" or not spec.policy["blank_value_is_absent"]:
+        if value != "" or not spec.policy.blank_value_is_absent:
             wire[f.name] = value
     return wire, unrecognised or repeated
 
@@ -335,7 +91,7 @@ def read_pairs(
 def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
     """The first fault of *wire* by precedence, or None.  Lenient mode may drop variables from
     *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
-    if _no_fault(_plan(spec, version, strict), wire):
+    if _fast.no_fault(spec, wire, strict, version):
         return None
     known = known_keys(spec, version)
     fields = spec.fields_in(version) if version else spec.fields
@@ -347,38 +103,31 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
             missing[f.name] = Fault(-3, f.name, f.name, "required", "required variable not sent")
     faults: list[Fault] = []
     for rule in spec.rules:
-        kind = rule["kind"]
-        if kind == "required_unless" and rule["unless"] in names and rule["unless"] not in wire:
-            for name in rule["fields"]:
+        if isinstance(rule, RequiredUnlessRule) and rule.unless in names and rule.unless not in wire:
+            for name in rule.fields:
                 if name not in wire:
                     missing.setdefault(
-                        name, Fault(-3, name, name, "required_unless", f"required unless {rule['unless']} is sent")
+                        name, Fault(-3, name, name, "required_unless", f"required unless {rule.unless} is sent")
                     )
-        elif kind == "required_unless" and rule["unless"] not in names:
-            for name in rule["fields"]:
+        elif isinstance(rule, RequiredUnlessRule) and rule.unless not in names:
+            for name in rule.fields:
                 if name not in wire:
                     missing.setdefault(name, Fault(-3, name, name, "required", "required variable not sent"))
-        elif kind == "required_when":
-            when = rule["when"]
-            value = wire.get(when["field"])
-            if value is not None and rule["field"] not in wire:
-                match = value == when["equals"] if strict else value.casefold() == when["equals"].casefold()
+        elif isinstance(rule, RequiredWhenRule):
+            value = wire.get(rule.when_field)
+            if value is not None and rule.field not in wire:
+                equals = rule.when_equals
+                match = value == equals if strict else value.casefold() == equals.casefold()
                 if match:
                     missing.setdefault(
-                        rule["field"],
-                        Fault(
-                            -3,
-                            rule["field"],
-                            rule["field"],
-                            "required_when",
-                            f"required when {when['field']}={when['equals']}",
-                        ),
+                        rule.field,
+                        Fault(-3, rule.field, rule.field, "required_when", f"required when {rule.when_field}={equals}"),
                     )
-        elif kind == "exclusive" and rule["field"] in wire:
-            present = [n for n in rule["excludes"] if n in wire]
+        elif isinstance(rule, ExclusiveRule) and rule.field in wire:
+            present = [n for n in rule.excludes if n in wire]
             if present and strict:
                 faults.append(
-                    Fault(rule["error_code"], present[0], present[0], "exclusive", f"not allowed with {rule['field']}")
+                    Fault(rule.error_code, present[0], present[0], "exclusive", f"not allowed with {rule.field}")
                 )
             elif present:
                 for n in present:
@@ -391,7 +140,7 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
         value = wire.get(f.name)
         if value is None:
             continue
-        found = _CHECKERS[(endpoint, f.name, strict)](value)
+        found = f.checker(strict)(value)
         if found is not None:
             code, rule_name, detail = found
             argument = value if code == -7 else f.name

@@ -69,20 +69,11 @@ _TEXT = "Conformance Test"
 def baseline_value(field: codec.EndpointSpec, name: str) -> str | None:
     """A plain, valid value for one variable of the baseline request (None: leave it out)."""
     f = field.by_key[name.lower()]
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
     if f.name in SAFETY_FIELDS:
         return "Y"
-    if kind == "country":
-        return "GB" if "GB" in codec.COUNTRIES else sorted(codec.COUNTRIES)[0]
-    if kind in {"enum", "integer_enum", "comma_list"}:
-        values = list(allowed["values"])
-        return "Y" if "Y" in values else values[0]
-    if "email" in f.name.lower():
+    if isinstance(f.kind, codec.Text | codec.Integer) and "email" in f.name.lower():
         return "conformance@example.com"
-    if f.type == "integer":
-        return "1"
-    return _TEXT[: f.max_length] if f.max_length else _TEXT
+    return f.kind.baseline_value(f.max_length, text=_TEXT)
 
 
 def ssl_context(verify: str | bool) -> ssl.SSLContext | bool:
@@ -143,7 +134,7 @@ class RunContext:
             if f.presence == "required" or f.name in SAFETY_FIELDS:
                 if f.name == "orderNumber":
                     wire[f.name] = order_number or self.order_number()
-                elif f.allowed and f.allowed.get("kind") == "enum" and set(f.allowed["values"]) & set(spec.actions):
+                elif set(f.kind.values) & set(spec.actions):
                     wire[f.name] = self.quiet_action(spec)
                 else:
                     value = baseline_value(spec, f.name)
@@ -154,7 +145,7 @@ class RunContext:
     @staticmethod
     def quiet_action(spec: codec.EndpointSpec) -> str:
         """The action that makes no other variable required (ResendEmail)."""
-        triggers = {r["when"]["equals"] for r in spec.rules if r["kind"] == "required_when"}
+        triggers = {r.when_equals for r in spec.rules_of(codec.RequiredWhenRule)}
         return next(a for a in spec.actions if a not in triggers)
 
     def order_number(self) -> str:

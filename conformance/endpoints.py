@@ -102,17 +102,14 @@ def _check_tables() -> None:
     }
     for name, codes in wanted.items():
         spec = codec.endpoint_spec(name)
-        missing = (codes | {PERMISSION_DENIED, spec.policy["fon_not_unique_code"]}) - spec.codes.keys()
+        missing = (codes | {PERMISSION_DENIED, spec.policy.fon_not_unique_code}) - spec.codes.keys()
         if missing:
             raise RuntimeError(f"{name}: the tables have no code {sorted(missing)}")
     if {STATUS_NOT_RELEVANT, STATUS_COMPLETED, STATUS_SAME_ADDRESS} - _CLICK.statuses.keys():
         raise RuntimeError("UpdateUserEvClickThrough: the tables lost a status")
-    if (
-        REPLACE_MAIL_ADDRESS not in _CLICK.statuses[STATUS_SAME_ADDRESS]["actions"]
-        or RESEND_EMAIL not in _CLICK.actions
-    ):
+    if REPLACE_MAIL_ADDRESS not in _CLICK.statuses[STATUS_SAME_ADDRESS].actions or RESEND_EMAIL not in _CLICK.actions:
         raise RuntimeError("UpdateUserEvClickThrough: the tables lost an action")
-    hours = {m["hours"] for m in _AUTO.table["responses"]["expected_delivery_meanings"]}
+    hours = {m.hours for m in _AUTO.expected_delivery_meanings}
     if {HOURS_VALIDATED, HOURS_AWAITING_APPROVAL, HOURS_AWAITING_DOCUMENTS} - hours:
         raise RuntimeError("AutoApplyIdA: the tables lost an expected delivery time")
 
@@ -146,7 +143,7 @@ def answer_auto_apply_ida(vendor: VendorState, request: codec.AutoApplyIdAReques
     store = vendor.store
     with store.transaction():
         if request.check_fon_is_unique and fon is not None and store.foreign_order_number_used(login.name, fon):
-            code = _AUTO.policy["fon_not_unique_code"]
+            code = _AUTO.policy.fon_not_unique_code
             return Answer(codec.error_response(AUTO_APPLY_IDA, code, _AUTO.by_key["foreignordernumber"].name), fmt)
         account = store.get_account(login.name)
         if account is None:  # removed since the login was checked
@@ -198,7 +195,7 @@ def answer_update_user_ev_click_through(vendor: VendorState, request: codec.Upda
     with store.transaction():
         order = store.get_order(number) if number is not None else None
         if order is None or order.account != account.name:
-            message = _CLICK.policy["click_through_unknown_order_message"].replace("xxxx", sent, 1)
+            message = _CLICK.policy.click_through_unknown_order_message.replace("xxxx", sent, 1)
             return Answer(attrs.evolve(codec.error_response(endpoint, ORDER_ERROR), error_message=message))
         action = _ACTIONS.get(request.action.casefold(), request.action)
         address = request.admin_email_address
@@ -216,7 +213,7 @@ def answer_update_user_ev_click_through(vendor: VendorState, request: codec.Upda
         error_code=SUCCESSFUL,
         error_message=codec.message_for(_CLICK, SUCCESSFUL),
         status=status,
-        description=_CLICK.statuses[status]["description"],
+        description=_CLICK.statuses[status].description,
     )
     return Answer(response, None, order.order_number)
 

@@ -79,7 +79,7 @@ class Verdict:
 def _accepts(spec: codec.EndpointSpec, note: str | None) -> frozenset[int]:
     if note is None or note not in spec.notes:
         return frozenset()
-    return frozenset(spec.notes[note].get("accept", {}).get("codes", []))
+    return spec.notes[note].accept_codes
 
 
 def _is_note(spec: codec.EndpointSpec, rule: str) -> bool:
@@ -155,8 +155,8 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
                     )
                 )
     if spec.statuses and code == 0:
-        status = response.status
-        allowed = {s for s, row in spec.statuses.items() if expect.action is None or expect.action in row["actions"]}
+        status: int | None = getattr(response, "status", None)  # the endpoints with statuses have one
+        allowed = {s for s, row in spec.statuses.items() if expect.action is None or expect.action in row.actions}
         if status is None:
             findings.append(
                 Finding("failure", f"{spec.name}.responses.parameters.status", "no status with errorCode=0")
@@ -223,12 +223,12 @@ def request_row(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
 def _note_for(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
     f = spec.by_key.get((exc.field or "").lower())
     if f is not None and f.notes:
-        differing = [n for n in f.notes if spec.notes.get(n, {}).get("differs")]
+        differing = [n for n in f.notes if n in spec.notes and spec.notes[n].differs]
         if differing:
             return differing[0]
     if exc.rule == "exclusive":
-        return "sasp-excludes-login"
-    return "names-case-insensitive"
+        return codec.NoteId.SASP_EXCLUDES_LOGIN
+    return codec.NoteId.NAMES_CASE_INSENSITIVE
 
 
 def cite_rule(rule: str) -> str | None:
@@ -238,7 +238,7 @@ def cite_rule(rule: str) -> str | None:
         spec = codec.endpoint_spec(parts[0])
         f = spec.by_key.get(parts[2].lower())
         if f is not None:
-            return f"{spec.table['provenance']['source']} line {f.source_line} ({f.name})"
+            return f"{spec.source} line {f.source_line} ({f.name})"
     if len(parts) >= 2 and parts[0] in codec.ENDPOINTS:
         return f"spec/tables/{parts[0]}.json ({'.'.join(parts[1:])})"
     if any(rule in codec.endpoint_spec(name).notes for name in codec.ENDPOINTS):

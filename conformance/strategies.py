@@ -21,6 +21,7 @@ with exactly one fault and its expected code), :func:`responses` (every response
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ import attrs
 from hypothesis import strategies as st
 
 import codec
-from codec._schema import EndpointSpec, FieldSpec
+from codec import EndpointSpec, FieldSpec
 
 __all__ = [
     "SAFETY_FIELDS",
@@ -36,6 +37,7 @@ __all__ = [
     "email_addresses",
     "field_values",
     "invalid_values",
+    "kind_values",
     "responses",
     "single_fault",
     "text_of_length",
@@ -83,22 +85,51 @@ def field_values(endpoint: str, field: str, *, at_limit: bool = False) -> st.Sea
     """
     spec = codec.endpoint_spec(endpoint)
     f = spec.by_key[field.lower()]
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
     if f.name in SAFETY_FIELDS:
-        return st.sampled_from(sorted(v for v in allowed.get("values", ["Y"]) if v.upper() == "Y"))
-    if kind in {"enum", "integer_enum"}:
-        return st.sampled_from(list(allowed["values"]))
-    if kind == "comma_list":
-        return (
-            st.lists(st.sampled_from(list(allowed["values"])), min_size=1, unique=True)
-            .map(",".join)
-            .filter(lambda v: f.max_length is None or len(v) <= f.max_length)
-        )
-    if kind == "country":
-        return st.sampled_from(sorted(codec.COUNTRIES))
-    if f.type == "integer":
-        return st.integers(min_value=1, max_value=10**6).map(str)
+        return st.sampled_from(sorted(v for v in (f.kind.values or ("Y",)) if v.upper() == "Y"))
+    return kind_values(f.kind, f, at_limit)
+
+
+# One strategy per value kind (codec/kinds.py): a new kind registers its own here.
+
+
+@functools.singledispatch
+def kind_values(kind: codec.ValueKind, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    """Strict-valid wire values of variable *f*, whose value kind is *kind*."""
+    raise NotImplementedError(f"no strategy for value kind {type(kind).__name__} ({f.name}): register one")
+
+
+@kind_values.register
+def _enum_values(kind: codec.Enum, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    return st.sampled_from(list(kind.values))  # Flag and NumericEnum too
+
+
+@kind_values.register
+def _integer_enum_values(kind: codec.IntegerEnum, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    return st.sampled_from(list(kind.values))
+
+
+@kind_values.register
+def _comma_list_values(kind: codec.CommaList, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    return (
+        st.lists(st.sampled_from(list(kind.values)), min_size=1, unique=True)
+        .map(kind.separator.join)
+        .filter(lambda v: f.max_length is None or len(v) <= f.max_length)
+    )
+
+
+@kind_values.register
+def _country_values(kind: codec.Country, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    return st.sampled_from(sorted(kind.countries))
+
+
+@kind_values.register
+def _integer_values(kind: codec.Integer, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    return st.integers(min_value=1, max_value=10**6).map(str)
+
+
+@kind_values.register
+def _text_values(kind: codec.Text, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
     if _looks_like(f, "email"):
         special = [st.just(v) for v in f.special_values]
         return st.one_of(email_addresses(f.max_length), *special)
@@ -123,58 +154,16 @@ class Fault:
     value: str | None = None
 
 
-def _over_length(f: FieldSpec) -> str:
-    """A value one character over *f*'s limit that is otherwise shaped like a valid one
-    (non-ASCII for free text, so a server counting bytes is caught at the limit check too)."""
-    n = (f.max_length or 0) + 1
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    if kind == "country":
-        return "A" * n
-    if kind == "comma_list":
-        first = str(allowed["values"][0])
-        text = ",".join([first] * (n // 2 + 1))[:n]
-        return text[:-1] + first[0] if text.endswith(",") else text
-    if kind in {"enum", "integer_enum"}:
-        return (str(allowed["values"][0]) * n)[:n]
-    return "é" * n
-
-
-def _first_outside(values: list[str], candidates: list[str]) -> str:
-    return next(c for c in candidates if c not in values and c.lower() not in {v.lower() for v in values})
-
-
 def invalid_values(endpoint: str, field: str) -> list[tuple[str, int, str]]:
     """Deterministic values of *field* that are invalid under every reading, with the code each
-    earns and the rule it breaks: ``[(value, code, rule), ...]``.  Empty for a variable with no
-    rule to break (free text without a limit) and for the safety variables."""
+    earns and the rule it breaks: ``[(value, code, rule), ...]`` (its value kind's
+    :meth:`~codec.ValueKind.invalid_examples`).  Empty for a variable with no rule to break (free
+    text without a limit) and for the safety variables."""
     spec = codec.endpoint_spec(endpoint)
     f = spec.by_key[field.lower()]
     if f.name in SAFETY_FIELDS:
         return []
-    out: list[tuple[str, int, str]] = []
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    if kind == "enum":
-        values = list(allowed["values"]) + list(allowed.get("lenient_values", []))
-        bad = _first_outside(values, ["X", "2", "Q", "Invalid"] if (f.max_length or 99) >= 1 else [])
-        if f.max_length is None or len(bad) <= f.max_length:
-            out.append((bad, -4, "allowed"))
-    elif kind == "integer_enum":
-        out.append(("abc", -4, "allowed"))
-        out.append(("0", -4, "allowed"))
-    elif kind == "comma_list":
-        numbers = [int(v) for v in allowed["values"] if v.isdigit()]
-        out.append((str(max(numbers) + 1) if numbers else "x", -4, "allowed"))
-        out.append((",".join(allowed["values"][:1]) + ",", -4, "allowed"))
-    elif kind == "country":
-        unknown = next(c for c in ("XX", "ZZ", "QQ", "XY") if c not in codec.COUNTRIES)
-        out.append((unknown, allowed.get("error_code", -7), "country"))
-    elif f.type == "integer":
-        out.append(("12a", -4, "integer"))
-    if f.max_length is not None:
-        out.append((_over_length(f), -4, "max_length"))
-    return out
+    return [(e.value, e.code, e.rule) for e in f.kind.invalid_examples(f.max_length)]
 
 
 def _login(spec: EndpointSpec, login: tuple[str, str] | None, sasp: str | None) -> st.SearchStrategy[dict[str, str]]:
@@ -241,32 +230,35 @@ def valid_wire(
                 wire[f.name] = login_part[f.name]
             elif chosen.get(f.name) is not None:
                 wire[f.name] = str(chosen[f.name])
-        for rule in spec.rules:
-            if rule["kind"] == "required_when":
-                when = rule["when"]
-                if wire.get(when["field"]) == when["equals"] and rule["field"] not in wire:
-                    wire[rule["field"]] = "admin@example.com"
+        for rule in required_when:
+            if wire.get(rule.when_field) == rule.when_equals and rule.field not in wire:
+                wire[rule.field] = "admin@example.com"
         return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
 
-    required_when = [r for r in spec.rules if r["kind"] == "required_when"]
+    required_when = spec.rules_of(codec.RequiredWhenRule)
     strategy = st.builds(assemble, _login(spec, login, sasp_session_id), st.fixed_dictionaries(parts))
     if required_when:
         # a required-when variable gets a plausible value from its own strategy
         def fill(wire: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
             for rule in required_when:
-                if wire.get(rule["when"]["field"]) == rule["when"]["equals"] and rule["field"] in extra:
-                    wire[rule["field"]] = extra[rule["field"]]
+                if wire.get(rule.when_field) == rule.when_equals and rule.field in extra:
+                    wire[rule.field] = extra[rule.field]
             return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
 
-        extras = st.fixed_dictionaries({r["field"]: field_values(endpoint, r["field"]) for r in required_when})
+        extras = st.fixed_dictionaries({r.field: field_values(endpoint, r.field) for r in required_when})
         strategy = st.builds(fill, strategy, extras)
     return strategy
 
 
-def valid_requests(endpoint: str, **kwargs: Any) -> st.SearchStrategy[Any]:
+def valid_requests(endpoint: str, **kwargs: Any) -> st.SearchStrategy[codec.Request]:
     """The same space as :func:`valid_wire`, as typed codec request objects."""
     cls = codec.REQUEST_CLASSES[codec.canonical_endpoint(endpoint)]
-    return valid_wire(endpoint, **kwargs).map(lambda wire: codec.converter.structure(wire, cls))
+
+    def typed(wire: dict[str, str]) -> codec.Request:
+        request: codec.Request = codec.converter.structure(wire, cls)
+        return request
+
+    return valid_wire(endpoint, **kwargs).map(typed)
 
 
 def _fault_choices(spec: EndpointSpec, wire: dict[str, str]) -> list[Fault]:
@@ -325,7 +317,7 @@ def _amounts() -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 
 
-def responses(endpoint: str, *, response_format: int | None = None) -> st.SearchStrategy[Any]:
+def responses(endpoint: str, *, response_format: int | None = None) -> st.SearchStrategy[codec.Response]:
     """Every response a conforming server may send (typed): each code of the endpoint's table with
     its template filled, and successes with values the tables allow for *response_format*."""
     spec = codec.endpoint_spec(endpoint)
@@ -333,27 +325,27 @@ def responses(endpoint: str, *, response_format: int | None = None) -> st.Search
     errors = [c for c in spec.codes if c < 0]
     names = st.sampled_from(sorted(f.name for f in spec.fields))
 
-    def error(code: int, name: str) -> Any:
+    def error(code: int, name: str) -> codec.Response:
         argument = "XX" if spec.codes[code].placeholder_kind == "country" else name
         return codec.error_response(spec.name, code, argument)
 
     error_strategy = st.builds(error, st.sampled_from(errors), names)
     if spec.statuses:
-        success = st.sampled_from(sorted(spec.statuses)).map(
-            lambda s: cls(
-                error_code=0, error_message=spec.codes[0].message, status=s, description=spec.statuses[s]["description"]
-            )
-        )
+
+        def done(status: int) -> codec.Response:
+            values: dict[str, Any] = {"status": status, "description": spec.statuses[status].description}
+            return cls(error_code=0, error_message=spec.codes[0].message, **values)
+
+        success = st.sampled_from(sorted(spec.statuses)).map(done)
         return st.one_of(error_strategy, success)
     fmt_key = str(response_format if response_format is not None else 0)
-    hours = spec.formats[fmt_key]["expected_delivery"]
+    hours = spec.formats[fmt_key].expected_delivery
     success_codes = sorted(c for c in spec.codes if c >= 0)
 
-    def ok(code: int, order: int, cost: Decimal, hour: int) -> Any:
+    def ok(code: int, order: int, cost: Decimal, hour: int) -> codec.Response:
         message = spec.codes[code].message if code > 0 else None
-        return cls(
-            error_code=code, error_message=message, order_number=order, total_cost=cost, expected_delivery_time=hour
-        )
+        values: dict[str, Any] = {"order_number": order, "total_cost": cost, "expected_delivery_time": hour}
+        return cls(error_code=code, error_message=message, **values)
 
     success = st.builds(
         ok,

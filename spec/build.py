@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,58 @@ def _field_notes(notes: list[dict[str, Any]], name: str) -> list[str]:
     return [n["id"] for n in notes if name in n.get("fields", [])]
 
 
+# The value kinds.  Each name is one class in codec/kinds.py (its check, lenient acceptance,
+# Python type and examples) and one Hypothesis strategy in conformance/strategies.py; here, each
+# kind's table row is built from what spec.extract read (and the notes that widen it).
+def _enum_row(allowed: dict[str, Any], note_ids: set[str]) -> dict[str, Any]:
+    return {
+        "values": allowed["values"],
+        "lenient_values": [],
+        "lenient_case_insensitive": False,
+        "labels": allowed.get("labels", {}),
+    }
+
+
+def _flag_row(allowed: dict[str, Any], note_ids: set[str]) -> dict[str, Any]:
+    strict = sorted(set(allowed["values"]) | set(allowed["documented_lowercase"]))
+    lenient = sorted({"N", "Y", "n", "y"} - set(strict)) if "flag-lowercase" in note_ids else []
+    return {"values": strict, "lenient_values": lenient, "lenient_case_insensitive": False, "labels": {}}
+
+
+def _integer_enum_row(allowed: dict[str, Any], note_ids: set[str]) -> dict[str, Any]:
+    return {
+        "values": allowed["values"],
+        "hedge": allowed["hedge"],
+        "lenient_any_positive_integer": "days-for-most-products" in note_ids,
+    }
+
+
+def _comma_list_row(allowed: dict[str, Any], note_ids: set[str]) -> dict[str, Any]:
+    return {
+        "values": allowed["values"],
+        "labels": allowed["labels"],
+        "separator": ",",
+        "strict_unique": True,
+        "lenient_spaces_and_repeats": "product-list-syntax" in note_ids,
+    }
+
+
+def _country_row(allowed: dict[str, Any], note_ids: set[str]) -> dict[str, Any]:
+    return {"lenient_case_insensitive": "country-case" in note_ids, "error_code": -7}
+
+
+_ALLOWED_ROWS: dict[str, Callable[[dict[str, Any], set[str]], dict[str, Any]]] = {
+    "enum": _enum_row,
+    "numeric_enum": _enum_row,
+    "flag": _flag_row,
+    "integer_enum": _integer_enum_row,
+    "comma_list": _comma_list_row,
+    "country": _country_row,
+}
+# the kinds of variables without allowed values, by their type
+_PLAIN_KINDS = {"integer": "integer", "string": "text"}
+
+
 def _allowed(field: dict[str, Any], actions: list[dict[str, Any]], note_ids: set[str]) -> dict[str, Any] | None:
     """Turn the extracted allowed values into strict and lenient value sets (see the notes cited)."""
     allowed = field["allowed"]
@@ -72,37 +125,7 @@ def _allowed(field: dict[str, Any], actions: list[dict[str, Any]], note_ids: set
         }
     if allowed is None:
         return None
-    kind = allowed["kind"]
-    out: dict[str, Any] = {"kind": kind}
-    if kind == "enum" and "documented_lowercase" in allowed:  # a Y/N flag
-        strict = sorted(set(allowed["values"]) | set(allowed["documented_lowercase"]))
-        lenient = sorted({"N", "Y", "n", "y"} - set(strict)) if "flag-lowercase" in note_ids else []
-        out.update(values=strict, lenient_values=lenient, lenient_case_insensitive=False, labels={})
-    elif kind == "enum" and allowed.get("hedge"):
-        out.update(
-            kind="integer_enum",
-            values=allowed["values"],
-            hedge=allowed["hedge"],
-            lenient_any_positive_integer="days-for-most-products" in note_ids,
-        )
-    elif kind == "enum":
-        out.update(
-            values=allowed["values"],
-            lenient_values=[],
-            lenient_case_insensitive=False,
-            labels=allowed.get("labels", {}),
-        )
-    elif kind == "comma_list":
-        out.update(
-            values=allowed["values"],
-            labels=allowed["labels"],
-            separator=",",
-            strict_unique=True,
-            lenient_spaces_and_repeats="product-list-syntax" in note_ids,
-        )
-    elif kind == "country":
-        out.update(lenient_case_insensitive="country-case" in note_ids, error_code=-7)
-    return out
+    return {"kind": allowed["kind"], **_ALLOWED_ROWS[allowed["kind"]](allowed, note_ids)}
 
 
 def _condition(field: dict[str, Any], excluded_by: dict[str, str]) -> dict[str, Any] | None:
@@ -120,6 +143,8 @@ def _request(facts: dict[str, Any], notes: list[dict[str, Any]], policy: dict[st
     for f in facts["request_fields"]:
         note_ids = set(_field_notes(notes, f["name"])) | {n["id"] for n in notes if not n.get("fields")}
         condition = _condition(f, excluded_by)
+        allowed = _allowed(f, facts["actions"], note_ids)
+        value_type = "integer" if f["doc_type"] == "integer" else "string"
         presence = f["presence"]
         if condition and "required_unless" in condition:
             presence = "conditional"
@@ -128,13 +153,14 @@ def _request(facts: dict[str, Any], notes: list[dict[str, Any]], policy: dict[st
                 "name": f["name"],
                 "key": f["name"].lower(),
                 "attribute": attribute_name(f["name"]),
-                "type": "integer" if f["doc_type"] == "integer" else "string",
+                "type": value_type,
+                "kind": allowed["kind"] if allowed else _PLAIN_KINDS[value_type],
                 "doc_type": f["doc_type"],
                 "max_length": f["max_length"],
                 "presence": presence,
                 "printed_as": "italic" if f["italic"] else ("starred" if f["starred"] else "plain"),
                 "condition": condition,
-                "allowed": _allowed(f, facts["actions"], note_ids),
+                "allowed": allowed,
                 "default": f["default"],
                 "special_values": f["special_values"],
                 "since": f["since"],
@@ -216,6 +242,20 @@ def _param_type(description: str, declared: str = "") -> str:
     return "string"
 
 
+def _parameter(p: dict[str, Any], value_type: str, presence: dict[str, Any]) -> dict[str, Any]:
+    """A response parameter's row: its wire name, the key it is matched by (any case) and the
+    attribute that holds it in the codec's response class."""
+    return {
+        "name": p["name"],
+        "key": p["name"].lower(),
+        "attribute": attribute_name(p["name"]),
+        "type": value_type,
+        "presence": presence,
+        "description": p["description"],
+        "source_line": p["line"],
+    }
+
+
 # newline-format line labels -> URL-encoded parameter names; most specific first ("(If Status
 # Code = 0): Amount Debited" is the amount, not the status code)
 _FORMAT0_NAMES = {
@@ -246,15 +286,7 @@ def _auto_apply_responses(doc: Document, r: dict[str, Any]) -> dict[str, Any]:
             presence = {"code_not_in": [p["absent_when"]["equals"]]}
         else:
             presence = {"sometimes": True}
-        params.append(
-            {
-                "name": p["name"],
-                "type": _param_type(p["description"]),
-                "presence": presence,
-                "description": p["description"],
-                "source_line": p["line"],
-            }
-        )
+        params.append(_parameter(p, _param_type(p["description"]), presence))
     known = {p["name"] for p in params}
     if "errorCode" not in known:
         where = params[0]["source_line"] if params else r["format0"]["lines"]["error"][0]["source_line"]
@@ -299,13 +331,9 @@ def _auto_apply_responses(doc: Document, r: dict[str, Any]) -> dict[str, Any]:
 
 def _click_through_responses(r: dict[str, Any], actions: list[str]) -> dict[str, Any]:
     params = [
-        {
-            "name": p["name"],
-            "type": _param_type(p["description"], p["type"]),
-            "presence": {"always": True} if p["always"] else {"sometimes": True},
-            "description": p["description"],
-            "source_line": p["line"],
-        }
+        _parameter(
+            p, _param_type(p["description"], p["type"]), {"always": True} if p["always"] else {"sometimes": True}
+        )
         for p in r["parameters"]
     ]
     return {

@@ -17,7 +17,7 @@ from typing import Any
 
 from .document import Document, Line, Table, is_italic, strip_markup
 
-__all__ = ["extract"]
+__all__ = ["extract", "version_key"]
 
 _VERSION_LINE = re.compile(r"^-\s+(\d+\.\d+)\s+(.*\S)\s*$")
 _URL = re.compile(r"https://[\w.-]+(/products/!(\w+))")
@@ -107,7 +107,7 @@ def _history(doc: Document) -> list[dict[str, Any]]:
                 break  # prose after the list ends it; a malformed "- ..." item does not
             raise doc.error(line.number, "a version line like '- 1.00 Original version.'", stripped)
         version, change = match.groups()
-        if history and _version_key(version) <= _version_key(history[-1]["version"]):
+        if history and version_key(version) <= version_key(history[-1]["version"]):
             raise doc.error(line.number, f"a version after {history[-1]['version']}", version)
         kind = change.split(":", 1)[0].strip().lower() if ":" in change else ""
         # the names are the quoted words before "parameter(s)"; later quotes are values
@@ -126,7 +126,9 @@ def _history(doc: Document) -> list[dict[str, Any]]:
     return history
 
 
-def _version_key(version: str) -> tuple[int, int]:
+def version_key(version: str) -> tuple[int, int]:
+    """``"1.05"`` -> ``(1, 5)``: document versions in order.  The only place versions are compared;
+    the tables list each endpoint's versions oldest first, so the codec never compares them."""
     major, minor = version.split(".")
     return int(major), int(minor)
 
@@ -155,7 +157,7 @@ def _request_fields(doc: Document, table: Table, history: list[dict[str, Any]]) 
         raise doc.error(table.header.number, "columns 'Max. Length' and 'Description'", table.header.text) from None
     i_type = 1
     i_allowed = cols.index("allowed values") if "allowed values" in cols else None
-    since = {}
+    since: dict[str, str] = {}
     changed: dict[str, list[str]] = {}
     for entry in history:
         for name in entry["added"]:
@@ -251,20 +253,20 @@ def _allowed(allowed: str, description: str, doc_type: str) -> dict[str, Any]:
         }
     elif re.fullmatch(r"Y or N\.?", allowed):
         lower = [c.lower() for c in "YN" if re.search(rf"{c} \(or {c.lower()}\)", description)]
-        out["allowed"] = {"kind": "enum", "values": ["N", "Y"], "documented_lowercase": lower}
+        out["allowed"] = {"kind": "flag", "values": ["N", "Y"], "documented_lowercase": lower}
     elif "ISO-3166" in allowed:
         out["allowed"] = {"kind": "country"}
     elif re.match(r"\d+ = ", allowed):
         pairs = _ENUM_PAIRS.findall(allowed)
         out["allowed"] = {
-            "kind": "enum",
+            "kind": "numeric_enum",
             "values": [v for v, _ in pairs],
             "labels": {v: lbl.strip() for v, lbl in pairs},
         }
     elif doc_type == "integer" and re.search(r"\d+\s*,\s*\d+.*\bor\b\s*\d+", allowed):
         hedge = allowed.split(":", 1)[0].strip() if ":" in allowed else ""
         values = re.findall(r"\d+", allowed)
-        out["allowed"] = {"kind": "enum", "values": values, "hedge": hedge}
+        out["allowed"] = {"kind": "integer_enum", "values": values, "hedge": hedge}
     return out
 
 

@@ -143,7 +143,7 @@ def _field_schema(table: Table, field: dict[str, Any], countries: list[str]) -> 
         schema["pattern"] = "^[1-9][0-9]*$"
     if allowed is not None:
         kind = allowed["kind"]
-        if kind in ("enum", "integer_enum"):
+        if kind in ("enum", "flag", "numeric_enum", "integer_enum"):
             schema["enum"] = list(allowed["values"])
             labels = _labels(allowed)
             if labels:

@@ -147,7 +147,9 @@ class Reply:
                 if lines and lines[-1] == "":
                     lines.pop()
                 code = int(lines[0])
-                names = spec.formats["0"]["lines"]["code_negative" if code < 0 else "code_non_negative"]
+                fmt = spec.formats["0"]
+                assert isinstance(fmt, codec.NewlineFormat)
+                names = fmt.lines.for_code(code)
                 return cls(endpoint, "0", dict(zip(names, lines, strict=False)), content_type)
             return cls(endpoint, "1", dict(codec.decode_form(body)), content_type)
         except (ValueError, IndexError, codec.FormError):
@@ -333,7 +335,7 @@ def _postal_code_defaulted(call: Call, board: Switchboard) -> None:
 
 def _limit_off_by_one(call: Call, board: Switchboard) -> None:
     for name, value, f in list(_fields(call)):
-        if f.max_length and not f.allowed and len(value) == f.max_length + 1:
+        if f.max_length and isinstance(f.kind, codec.Text | codec.Integer) and len(value) == f.max_length + 1:
             call.set(name, value[:-1])
 
 
@@ -406,8 +408,9 @@ def _response_format_ignored(call: Call, board: Switchboard) -> None:
 
 def _newer_variables_unknown(call: Call, board: Switchboard) -> Reply | None:
     """A server built from document 1.04: the variables 1.05 added are unrecognised."""
+    known = {f.name for f in call.spec.fields_in("1.04")}
     for name, _, f in _fields(call):
-        if f.since >= (1, 5):
+        if f.name not in known:
             return call.error(-2, name)
     return None
 
@@ -444,7 +447,7 @@ def _fon_uniqueness_unchecked(call: Call, board: Switchboard) -> None:
 
 def _status(reply: Reply, status: int) -> None:
     reply.values["status"] = str(status)
-    reply.values["description"] = codec.endpoint_spec(CLICK).statuses[status]["description"]
+    reply.values["description"] = codec.endpoint_spec(CLICK).statuses[status].description
 
 
 def _same_address_answers_1(call: Call, reply: Reply) -> None:

@@ -8,6 +8,7 @@ ignore the tables' lengths, so each variable's strategy is derived from its row 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 import attrs
 from hypothesis import strategies as st
 
+import codec
 from codec import (
     AUTO_APPLY_IDA,
     COUNTRIES,
@@ -24,10 +26,14 @@ from codec import (
     RESPONSE_CLASSES,
     UPDATE_USER_EV_CLICK_THROUGH,
     EndpointSpec,
+    ExclusiveRule,
+    FieldSpec,
+    NewlineFormat,
+    RequiredUnlessRule,
+    RequiredWhenRule,
     error_response,
     request_to_wire,
 )
-from codec._schema import FieldSpec
 
 AUTO = AUTO_APPLY_IDA
 CLICK = UPDATE_USER_EV_CLICK_THROUGH
@@ -48,26 +54,22 @@ def fmt_int(key: str | None) -> int | None:
     return None if key is None else int(key)
 
 
+# the tests' names for the value kinds: how a variable is typed and judged
+_TEST_KINDS = {
+    "comma_list": "products",
+    "flag": "flag",
+    "integer_enum": "int_enum",
+    "numeric_enum": "int_enum",
+    "enum": "enum",
+    "country": "country",
+    "integer": "int",
+    "text": "text",
+}
+
+
 def kind(f: FieldSpec) -> str:
     """How a variable is typed: products, flag, int_enum, enum, country, int or text."""
-    allowed = f.allowed or {}
-    k = allowed.get("kind")
-    if k == "comma_list":
-        return "products"
-    if k == "country":
-        return "country"
-    if k == "integer_enum":
-        return "int_enum"
-    if k == "enum":
-        values = set(allowed["values"])
-        if values >= {"Y", "N"}:
-            return "flag"
-        if all(v.isdigit() for v in values):
-            return "int_enum"
-        return "enum"
-    if f.type == "integer":
-        return "int"
-    return "text"
+    return _TEST_KINDS[f.kind.name]
 
 
 def fields_of(name: str, *kinds: str) -> list[FieldSpec]:
@@ -105,63 +107,80 @@ def _fits(f: FieldSpec) -> Callable[[tuple[int, ...]], bool]:
 
 def typed_values(f: FieldSpec, *, strict: bool = True) -> st.SearchStrategy[Any]:
     """The valid typed values of one variable, from its table row (strict or lenient reading)."""
-    allowed = f.allowed or {}
-    k = kind(f)
-    if k == "products":
-        items = [int(v) for v in allowed["values"]]
-        unique = bool(allowed.get("strict_unique")) if strict else not allowed.get("lenient_spaces_and_repeats")
-        longest = (f.max_length or UNBOUNDED) // 2
-        return st.lists(st.sampled_from(items), min_size=1, max_size=longest, unique=unique).map(tuple).filter(_fits(f))
-    if k == "flag":
-        return st.booleans()
-    if k == "int_enum":
-        values = st.sampled_from([int(v) for v in allowed["values"]])
-        if not strict and allowed.get("lenient_any_positive_integer"):
-            values = values | st.integers(min_value=1, max_value=10**12)
-        return values
-    if k == "enum":
-        return st.sampled_from(allowed["values"])
-    if k == "country":
-        return st.sampled_from(COUNTRY_CODES)
-    if k == "int":
-        return st.integers(min_value=0, max_value=10**12)
+    return _typed(f.kind, f, strict)
+
+
+@functools.singledispatch
+def _typed(k: codec.ValueKind, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    raise NotImplementedError(f"no typed strategy for {type(k).__name__} ({f.name})")
+
+
+@_typed.register
+def _(k: codec.CommaList, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    items = [int(v) for v in k.values]
+    unique = k.strict_unique if strict else not k.lenient_spaces_and_repeats
+    longest = (f.max_length or UNBOUNDED) // 2
+    return st.lists(st.sampled_from(items), min_size=1, max_size=longest, unique=unique).map(tuple).filter(_fits(f))
+
+
+@_typed.register
+def _(k: codec.Flag, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    return st.booleans()
+
+
+@_typed.register
+def _(k: codec.NumericEnum, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    return st.sampled_from([int(v) for v in k.values])
+
+
+@_typed.register
+def _(k: codec.IntegerEnum, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    values = st.sampled_from([int(v) for v in k.values])
+    if not strict and k.lenient_any_positive_integer:
+        values = values | st.integers(min_value=1, max_value=10**12)
+    return values
+
+
+@_typed.register
+def _(k: codec.Enum, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    return st.sampled_from(k.values)
+
+
+@_typed.register
+def _(k: codec.Country, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    return st.sampled_from(COUNTRY_CODES)
+
+
+@_typed.register
+def _(k: codec.Integer, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
+    return st.integers(min_value=0, max_value=10**12)
+
+
+@_typed.register
+def _(k: codec.Text, f: FieldSpec, strict: bool) -> st.SearchStrategy[Any]:
     return text_values(f.max_length)
 
 
 def example_value(f: FieldSpec) -> Any:
-    """One valid typed value of a variable, read off its row."""
-    allowed = f.allowed or {}
-    k = kind(f)
-    if k == "products":
-        return (int(allowed["values"][0]),)
-    if k == "flag":
-        return True
-    if k == "int_enum":
-        return int(allowed["values"][0])
-    if k == "enum":
-        return allowed["values"][0]
-    if k == "country":
-        return "GB" if "GB" in COUNTRIES else COUNTRY_CODES[0]
-    if k == "int":
-        return 1
-    return f"{f.name[:3]}-ok"[: f.max_length]
+    """One valid typed value of a variable: its kind's baseline (a short text of its own name for
+    free text)."""
+    return f.kind.from_wire(f.kind.baseline_value(f.max_length, text=f"{f.name[:3]}-ok"))
 
 
 def apply_rules(spec: EndpointSpec, values: dict[str, Any], fill: Callable[[FieldSpec], Any]) -> None:
     """Make *values* (wire name -> typed value or None) obey the table's rules between variables."""
-    for rule in spec.rules:
-        if rule["kind"] == "exclusive" and values.get(rule["field"]) is not None:
-            for name in rule["excludes"]:
+    for exclusive in spec.rules_of(ExclusiveRule):
+        if values.get(exclusive.field) is not None:
+            for name in exclusive.excludes:
                 values[name] = None
     for rule in spec.rules:
-        if rule["kind"] == "required_unless" and values.get(rule["unless"]) is None:
-            for name in rule["fields"]:
+        if isinstance(rule, RequiredUnlessRule) and values.get(rule.unless) is None:
+            for name in rule.fields:
                 if values.get(name) is None:
                     values[name] = fill(spec.by_key[name.lower()])
-        elif rule["kind"] == "required_when":
-            when = rule["when"]
-            if values.get(when["field"]) == when["equals"] and values.get(rule["field"]) is None:
-                values[rule["field"]] = fill(spec.by_key[rule["field"].lower()])
+        elif isinstance(rule, RequiredWhenRule):
+            if values.get(rule.when_field) == rule.when_equals and values.get(rule.field) is None:
+                values[rule.field] = fill(spec.by_key[rule.field.lower()])
 
 
 def build_request(name: str, values: dict[str, Any]) -> Any:
@@ -172,7 +191,7 @@ def build_request(name: str, values: dict[str, Any]) -> Any:
 
 def exclusive_fields(name: str) -> set[str]:
     """The variables an ``exclusive`` rule gives the alternative login (saspSessionID)."""
-    return {r["field"] for r in ENDPOINTS[name].rules if r["kind"] == "exclusive"}
+    return {r.field for r in ENDPOINTS[name].rules_of(ExclusiveRule)}
 
 
 @st.composite
@@ -224,15 +243,16 @@ FREE_TEXT = st.text(min_size=1, max_size=100).filter(lambda t: "\r" not in t and
 
 def order_params(spec: EndpointSpec) -> list[str]:
     """The parameters only a successful order carries (present with errorCode=0 and not always)."""
-    return [p.name for p in spec.params if p.present_for(0) and not p.presence.get("always")]
+    return [p.name for p in spec.params if p.present_for(0) and not p.presence.always]
 
 
 def present_params(spec: EndpointSpec, code: int, fmt_key: str | None) -> set[str]:
     """What the reference server sends with a non-negative *code* in *fmt_key*: the newline format's
     lines, else the parameters' presence, plus the order parameters for status 1 (note
     format1-status1's reading)."""
-    if fmt_key is not None and "lines" in spec.formats[fmt_key]:
-        return set(spec.formats[fmt_key]["lines"]["code_non_negative"])
+    fmt = spec.formats[fmt_key]
+    if isinstance(fmt, NewlineFormat):
+        return set(fmt.lines.code_non_negative)
     present = {p.name for p in spec.params if p.present_for(code)}
     if code > 0:
         present |= set(order_params(spec))
@@ -242,7 +262,7 @@ def present_params(spec: EndpointSpec, code: int, fmt_key: str | None) -> set[st
 def strict_deviations(spec: EndpointSpec, code: int, fmt_key: str | None) -> set[tuple[str, str]]:
     """(note, parameter) pairs strict decoding must flag in the reference encoding: only the order
     parameters with status 1 in the URL-encoded format (note format1-status1)."""
-    if code <= 0 or fmt_key is None or "lines" in spec.formats[fmt_key]:
+    if code <= 0 or fmt_key is None or isinstance(spec.formats[fmt_key], NewlineFormat):
         return set()
     return {("format1-status1", name) for name in order_params(spec)}
 
@@ -271,7 +291,7 @@ def responses(draw: st.DrawFn, name: str, fmt_key: str | None) -> Any:
         elif p.name == "description":
             values[p.attribute] = None  # filled from the status below
         elif p.name == "expectedDeliveryTime":
-            values[p.attribute] = draw(st.sampled_from(spec.formats[fmt_key]["expected_delivery"]))
+            values[p.attribute] = draw(st.sampled_from(spec.formats[fmt_key].expected_delivery))
         elif p.type == "amount":
             values[p.attribute] = draw(AMOUNTS)
         elif p.type == "integer":
@@ -279,5 +299,5 @@ def responses(draw: st.DrawFn, name: str, fmt_key: str | None) -> Any:
         else:
             values[p.attribute] = draw(FREE_TEXT)
     if "description" in values:
-        values["description"] = spec.statuses[values["status"]]["description"]
+        values["description"] = spec.statuses[values["status"]].description
     return RESPONSE_CLASSES[name](**values)

@@ -151,8 +151,8 @@ def test_request_class_attributes_of_conditional_variables() -> None:
     """Conditional variables are optional in the class exactly when some rule can waive them."""
     for name in ENDPOINT_NAMES:
         spec = ENDPOINTS[name]
-        waivable = {n for r in spec.rules if r["kind"] == "required_unless" for n in r["fields"]}
-        waivable |= {r["field"] for r in spec.rules if r["kind"] == "required_when"}
+        waivable = {n for r in spec.rules_of(codec.RequiredUnlessRule) for n in r.fields}
+        waivable |= {r.field for r in spec.rules_of(codec.RequiredWhenRule)}
         for f in spec.fields:
             if f.presence == "conditional":
                 assert f.name in waivable
@@ -174,7 +174,7 @@ def test_response_class_has_exactly_the_tables_parameters_in_order(name: str) ->
 
     python = {"integer": int, "amount": Decimal, "string": str}
     for p in spec.params:
-        expected = python[p.type] if p.presence.get("always") and p.name == "errorCode" else python[p.type] | None
+        expected = python[p.type] if p.presence.always and p.name == "errorCode" else python[p.type] | None
         assert hints[p.attribute] == expected, p.name
 
 
@@ -318,7 +318,7 @@ def test_cli_responses_both_ways(name: str, fmt_key: str | None) -> None:
         )
     else:
         x = codec.UpdateUserEvClickThroughResponse(
-            error_code=0, error_message=spec.message(0), status=1, description=spec.statuses[1]["description"]
+            error_code=0, error_message=spec.message(0), status=1, description=spec.statuses[1].description
         )
     fmt = [] if fmt_key is None else ["--format", fmt_key]
     raw = encode_response(x, response_format=fmt_int(fmt_key)).body

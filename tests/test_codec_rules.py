@@ -89,10 +89,10 @@ def assert_rejects(name: str, wire: dict[str, str], code: int, wire_name: str, r
 
 def over_limit(f: Any) -> str:
     """A value one character over the variable's Max. Length (as near as its syntax allows)."""
-    allowed = f.allowed or {}
+    values = f.kind.values
     top = f.max_length
     if kind(f) == "products":
-        items = [allowed["values"][i % len(allowed["values"])] for i in range(top)]
+        items = [values[i % len(values)] for i in range(top)]
         value = ",".join(items)
         while len(value) > top + 1 and len(value.rsplit(",", 1)[0]) > top:
             value = value.rsplit(",", 1)[0]
@@ -100,7 +100,7 @@ def over_limit(f: Any) -> str:
     if kind(f) == "country":
         return "GB" + "R" * (top + 1 - 2)
     if kind(f) in ("flag", "enum", "int_enum"):
-        first = allowed["values"][0]
+        first = values[0]
         return (first * (top + 1))[: top + 1]
     return (NON_ASCII * (top + 1))[: top + 1]
 
@@ -119,7 +119,7 @@ def test_one_character_over_max_length_earns_minus_4(name: str, wire_name: str) 
     wire[wire_name] = value
     # an enumerated variable's values all fit its length, so a longer value is simply not allowed
     if kind(f) in ("flag", "enum", "int_enum"):
-        assert all(len(v) <= f.max_length for v in f.allowed["values"])
+        assert all(len(v) <= f.max_length for v in f.kind.values)
     rule = "allowed" if kind(f) in ("flag", "enum", "int_enum") else "max_length"
     assert_rejects(name, wire, -4, wire_name, rule)
     if kind(f) == "text":
@@ -161,15 +161,12 @@ def _required_cases() -> list[Any]:
         for f in spec.fields:
             if f.presence == "required":
                 cases.append(pytest.param(name, f.name, {}, "required", id=f"{name}.{f.name}"))
-        for rule in spec.rules:
-            if rule["kind"] == "required_unless":
-                for n in rule["fields"]:
-                    cases.append(pytest.param(name, n, {}, "required_unless", id=f"{name}.{n}-unless"))
-            if rule["kind"] == "required_when":
-                when = {rule["when"]["field"]: rule["when"]["equals"]}
-                cases.append(
-                    pytest.param(name, rule["field"], when, "required_when", id=f"{name}.{rule['field']}-when")
-                )
+        for unless in spec.rules_of(codec.RequiredUnlessRule):
+            for n in unless.fields:
+                cases.append(pytest.param(name, n, {}, "required_unless", id=f"{name}.{n}-unless"))
+        for rule in spec.rules_of(codec.RequiredWhenRule):
+            when = {rule.when_field: rule.when_equals}
+            cases.append(pytest.param(name, rule.field, when, "required_when", id=f"{name}.{rule.field}-when"))
     return cases
 
 
@@ -235,15 +232,13 @@ def test_missing_variables_are_named_in_table_order(name: str) -> None:
 
 def test_required_when_not_triggered_leaves_the_variable_optional() -> None:
     spec = ENDPOINTS[CLICK]
-    for rule in spec.rules:
-        if rule["kind"] != "required_when":
-            continue
-        others = [v for v in field(CLICK, rule["when"]["field"]).allowed["values"] if v != rule["when"]["equals"]]
+    for rule in spec.rules_of(codec.RequiredWhenRule):
+        others = [v for v in field(CLICK, rule.when_field).kind.values if v != rule.when_equals]
         for other in others:
             wire = example_wire(CLICK)
-            wire[rule["when"]["field"]] = other
-            wire.pop(rule["field"], None)
-            assert getattr(decode_request(CLICK, body(wire)), field(CLICK, rule["field"]).attribute) is None
+            wire[rule.when_field] = other
+            wire.pop(rule.field, None)
+            assert getattr(decode_request(CLICK, body(wire)), field(CLICK, rule.field).attribute) is None
 
 
 def test_login_or_sasp_session() -> None:
@@ -251,20 +246,20 @@ def test_login_or_sasp_session() -> None:
     the first login variable present, accepted in lenient mode with the login dropped."""
     wire = example_wire(AUTO)
     for alt in exclusive_fields(AUTO):
-        rule = next(r for r in ENDPOINTS[AUTO].rules if r["kind"] == "exclusive" and r["field"] == alt)
-        neither = {k: v for k, v in wire.items() if k not in rule["excludes"]}
-        assert_rejects(AUTO, neither, -3, rule["excludes"][0], "required_unless")
+        rule = next(r for r in ENDPOINTS[AUTO].rules_of(codec.ExclusiveRule) if r.field == alt)
+        neither = {k: v for k, v in wire.items() if k not in rule.excludes}
+        assert_rejects(AUTO, neither, -3, rule.excludes[0], "required_unless")
         alone = {**neither, alt: "S3SSION"}
         assert decode_request(AUTO, body(alone)).sasp_session_id == "S3SSION"
-        for present in ([rule["excludes"][0]], [rule["excludes"][1]], rule["excludes"]):
+        for present in ([rule.excludes[0]], [rule.excludes[1]], list(rule.excludes)):
             both = {**alone, **{n: wire[n] for n in present}}
-            assert_rejects(AUTO, both, rule["error_code"], present[0], "exclusive")
+            assert_rejects(AUTO, both, rule.error_code, present[0], "exclusive")
             lenient = decode_request(AUTO, body(both), strict=False)
             assert lenient.sasp_session_id == "S3SSION"
             assert lenient.login_name is None and lenient.login_password is None
             sent = {field(AUTO, n).attribute: wire[n] for n in present}
             typed = attrs.evolve(example_request(AUTO, sasp=True), **sent)
-            assert invalid_typed(typed).code == rule["error_code"]
+            assert invalid_typed(typed).code == rule.error_code
             dropped = attrs.evolve(typed, login_name=None, login_password=None)
             assert decode_request(AUTO, encode_request(typed, strict=False).body) == dropped
 
@@ -274,18 +269,17 @@ def test_login_or_sasp_session() -> None:
 
 def strictly_valid(f: Any, value: str) -> bool:
     """The table's strict reading of an enumerated variable, written independently of the codec."""
-    allowed = f.allowed
     if kind(f) == "country":
         return value in COUNTRIES
     if kind(f) == "products":
         items = value.split(",")
-        unique = not allowed.get("strict_unique") or len(set(items)) == len(items)
-        return len(value) <= f.max_length and unique and all(i in allowed["values"] for i in items)
-    return value in allowed["values"]
+        unique = not f.kind.strict_unique or len(set(items)) == len(items)
+        return len(value) <= f.max_length and unique and all(i in f.kind.values for i in items)
+    return value in f.kind.values
 
 
 def _near_misses(f: Any) -> list[str]:
-    values = f.allowed.get("values", ["GB"]) if kind(f) != "country" else ["GB"]
+    values = list(f.kind.values) if kind(f) != "country" else ["GB"]
     out = []
     for v in values:
         out += [v.lower(), v.upper(), v.swapcase(), f" {v}", f"{v} ", v + v[-1], v[:-1], f"+{v}", f"-{v}", f"0{v}"]
@@ -305,7 +299,7 @@ def test_disallowed_value_earns_minus_4_or_minus_7(name: str, wire_name: str, da
     wire = baseline_for(name, wire_name)
     wire[wire_name] = value
     if kind(f) == "country" and len(value) <= f.max_length:
-        code = f.allowed["error_code"]
+        code = f.kind.error_code
         assert code == -7
     else:
         code = -4
@@ -381,7 +375,7 @@ def test_duplicate_name_earns_minus_4_naming_it_as_first_spelled(name: str, wire
     if wire_name not in wire:
         pytest.skip("not sent in the baseline")
     pairs = list(wire.items())
-    code = ENDPOINTS[name].policy["duplicate_name_code"]
+    code = ENDPOINTS[name].policy.duplicate_name_code
     exc = rejected(name, body([*pairs, (wire_name.upper(), wire[wire_name])]))
     assert (exc.code, exc.field, exc.argument, exc.rule) == (code, wire_name, wire_name, "duplicate")
     first = [(wire_name.upper() if n == wire_name else n, v) for n, v in pairs]
@@ -443,12 +437,13 @@ def test_version_binding(name: str) -> None:
     """Note version-history-fields: a codec bound to an older version answers -2 for later ones."""
     spec = ENDPOINTS[name]
     for version in spec.versions:
-        bound = codec._schema.version_key(version)
+        rank = spec.versions.index
+        bound = rank(version)
         for f in spec.fields:
-            since = {g.name: g.since for g in spec.fields}
+            since = {g.name: rank(g.since) for g in spec.fields}
             wire = {k: v for k, v in baseline_for(name, f.name).items() if since[k] <= bound or k == f.name}
             raw = body(wire)
-            if f.since > bound:
+            if since[f.name] > bound:
                 exc = rejected(name, raw, version=version)
                 assert (exc.code, exc.argument) == (-2, f.name)
                 client = invalid(name, wire, version=version)
@@ -461,7 +456,7 @@ def test_version_binding(name: str) -> None:
 
 def test_version_1_02_of_auto_apply() -> None:
     spec = ENDPOINTS[AUTO]
-    later = {f.name for f in spec.fields if f.since > codec._schema.version_key("1.02")}
+    later = {f.name for f in spec.fields if spec.versions.index(f.since) > spec.versions.index("1.02")}
     assert later == {
         "foreignOrderNumber",
         "responseFormat",
@@ -489,19 +484,19 @@ def _lenient_cases() -> list[Any]:
     cases = []
     for name in ENDPOINT_NAMES:
         for f in ENDPOINTS[name].fields:
-            allowed = f.allowed or {}
-            for v in allowed.get("lenient_values", []):
+            k = f.kind
+            for v in getattr(k, "lenient_values", ()):
                 cases.append(("flag-lowercase", name, f.name, v))
-            if allowed.get("lenient_case_insensitive") and kind(f) == "enum":
-                for v in allowed["values"]:
+            if getattr(k, "lenient_case_insensitive", False) and kind(f) == "enum":
+                for v in k.values:
                     cases += [("names-case-insensitive", name, f.name, x) for x in (v.lower(), v.upper(), v.swapcase())]
-            if allowed.get("lenient_case_insensitive") and kind(f) == "country":
+            if getattr(k, "lenient_case_insensitive", False) and kind(f) == "country":
                 cases += [("country-case", name, f.name, x) for x in ("gb", "Gb", "gB")]
-            if allowed.get("lenient_any_positive_integer"):
-                top = max(int(v) for v in allowed["values"])
+            if getattr(k, "lenient_any_positive_integer", False):
+                top = max(int(v) for v in k.values)
                 cases += [("days-for-most-products", name, f.name, str(x)) for x in (1, top + 1, 10**9)]
-            if allowed.get("lenient_spaces_and_repeats"):
-                values = allowed["values"]
+            if getattr(k, "lenient_spaces_and_repeats", False):
+                values = k.values
                 cases += [
                     ("product-list-syntax", name, f.name, x)
                     for x in (
@@ -520,7 +515,7 @@ LENIENT = _lenient_cases()
 @pytest.mark.parametrize(("note", "name", "wire_name", "value"), LENIENT)
 def test_strict_refuses_what_lenient_accepts(note: str, name: str, wire_name: str, value: str) -> None:
     spec = ENDPOINTS[name]
-    assert spec.notes[note]["differs"]
+    assert spec.notes[note].differs
     f = field(name, wire_name)
     wire = baseline_for(name, wire_name)
     wire[wire_name] = value
@@ -541,13 +536,12 @@ def test_strict_refuses_what_lenient_accepts(note: str, name: str, wire_name: st
 
 
 def test_lenient_action_case_still_triggers_required_when() -> None:
-    for rule in ENDPOINTS[CLICK].rules:
-        if rule["kind"] == "required_when":
-            wire = example_wire(CLICK)
-            wire[rule["when"]["field"]] = rule["when"]["equals"].lower()
-            wire.pop(rule["field"], None)
-            exc = rejected(CLICK, body(wire), strict=False)
-            assert (exc.code, exc.argument) == (-3, rule["field"])
+    for rule in ENDPOINTS[CLICK].rules_of(codec.RequiredWhenRule):
+        wire = example_wire(CLICK)
+        wire[rule.when_field] = rule.when_equals.lower()
+        wire.pop(rule.field, None)
+        exc = rejected(CLICK, body(wire), strict=False)
+        assert (exc.code, exc.argument) == (-3, rule.field)
 
 
 def test_every_request_note_that_differs_has_a_case() -> None:
@@ -557,7 +551,7 @@ def test_every_request_note_that_differs_has_a_case() -> None:
     for spec in ENDPOINTS.values():
         request_fields = {f.name for f in spec.fields}
         for note_id, note in spec.notes.items():
-            if note["differs"] and set(note["fields"]) & request_fields and note_id != "fon-unique-code":
+            if note.differs and set(note.fields) & request_fields and note_id != "fon-unique-code":
                 assert note_id in covered, note_id
     assert "names-case-insensitive" in covered
 
@@ -590,7 +584,7 @@ def test_rejection_answers_in_a_valid_requested_format(fault: str, fmt: str | No
     pairs = list(wire.items())
     if duplicate:
         pairs.append(("LOCATION", "again"))
-    expected = int(fmt) if fmt in f.allowed["values"] else int(f.default)
+    expected = int(fmt) if fmt in f.kind.values else int(f.default)
     exc = rejected(AUTO, body(pairs))
     assert exc.response_format == expected
     assert rejected(AUTO, body(pairs) + b"&days=%zz").response_format == expected

@@ -299,7 +299,7 @@ def _cites_a_table_row(cite: str) -> bool:
     if row[0] == "request" and len(row) > 2 and row[1] != "rules":
         f = spec.by_key.get(row[1].lower())
         text = source.read_text(encoding="utf-8").splitlines()[int(line) - 1] if line else ""
-        words = [row[1], *((f.allowed or {}).get("values", []) if f else [])]
+        words = [row[1], *(f.kind.values if f else [])]
         return f is not None and any(w.lower() in text.lower() for w in words)
     return True
 

@@ -41,7 +41,7 @@ def loopback() -> Iterator[tuple[RunningServer, Switchboard]]:
 
 
 def _differing_notes() -> set[str]:
-    return {note for spec in codec.ENDPOINTS.values() for note, row in spec.notes.items() if row.get("differs")}
+    return {note for spec in codec.ENDPOINTS.values() for note, row in spec.notes.items() if row.differs}
 
 
 def test_every_note_with_two_readings_has_a_server_taking_the_other_one() -> None:

@@ -133,9 +133,9 @@ def test_prices(products: tuple[int, ...], days: int, cost: str) -> None:
 
 
 def test_the_price_list_covers_every_product_the_tables_allow() -> None:
-    allowed = AUTO_SPEC.by_key["product"].allowed
-    assert allowed is not None
-    assert {int(v) for v in allowed["values"]} <= set(Prices.load().products)
+    allowed = AUTO_SPEC.by_key["product"].kind.values
+    assert allowed
+    assert {int(v) for v in allowed} <= set(Prices.load().products)
 
 
 def test_sasp_session_instead_of_login(server: Server, store: Store) -> None:
@@ -340,7 +340,7 @@ def test_expected_delivery_times(server: Server, store: Store) -> None:
 
 
 def test_foreign_order_number_uniqueness(server: Server, store: Store) -> None:
-    code = AUTO_SPEC.policy["fon_not_unique_code"]
+    code = AUTO_SPEC.policy.fon_not_unique_code
     assert server.post(AUTO, order(foreignOrderNumber="F-1", checkFONIsUnique="Y")).error_code == 0
     repeat = server.post(AUTO, order(foreignOrderNumber="F-1", checkFONIsUnique="Y", responseFormat="1"))
     expect_error(repeat, AUTO, code, "foreignOrderNumber")
@@ -361,7 +361,7 @@ def success(status: int) -> codec.UpdateUserEvClickThroughResponse:
         error_code=0,
         error_message=codec.message_for(CLICK_SPEC, 0),
         status=status,
-        description=CLICK_SPEC.statuses[status]["description"],
+        description=CLICK_SPEC.statuses[status].description,
     )
 
 
@@ -430,10 +430,10 @@ def test_click_through_on_an_order_it_cannot_name_is_minus_20(server: Server, st
     alices = server.post(AUTO, order()).order_number
     sent = str(bobs) if which == "other-account" else NOT_AN_ORDER[which].format(n=alices)
     response = server.post(CLICK, click(sent))
-    template = CLICK_SPEC.policy["click_through_unknown_order_message"]
+    template = CLICK_SPEC.policy.click_through_unknown_order_message
     assert response.error_code == -20
     assert response.error_message == template.replace("xxxx", sent)
-    assert (response.status, response.description) == (0, CLICK_SPEC.statuses[0]["description"])
+    assert (response.status, response.description) == (0, CLICK_SPEC.statuses[0].description)
     assert store.click_through_events() == []
 
 
@@ -460,7 +460,7 @@ def test_any_order_number_text_is_answered_by_the_vendor_never_minus_14(
     if sent in known:
         assert response.error_code == 0
     else:
-        template = CLICK_SPEC.policy["click_through_unknown_order_message"]
+        template = CLICK_SPEC.policy.click_through_unknown_order_message
         assert (response.error_code, response.error_message) == (-20, clean_message(template.replace("xxxx", sent)))
 
 

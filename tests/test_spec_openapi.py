@@ -113,7 +113,7 @@ def test_every_variable_with_its_limit_values_and_presence(name: str) -> None:
             assert f"Note `{note}`" in prop["description"]
         allowed = f["allowed"]
         kind = allowed["kind"] if allowed else None
-        if kind in ("enum", "integer_enum"):
+        if kind in ("enum", "flag", "numeric_enum", "integer_enum"):
             assert prop["enum"] == allowed["values"], f["name"]
         elif kind == "comma_list":
             # every list of distinct values, nothing else

@@ -157,7 +157,7 @@ def check_by_id(check_id: str) -> Check:
 
 
 def _source(spec: codec.EndpointSpec) -> str:
-    return str(spec.table["provenance"]["source"])
+    return spec.source
 
 
 def cite(spec: codec.EndpointSpec, row: str, line: int | None) -> str:
@@ -178,7 +178,7 @@ def requires(spec: codec.EndpointSpec, *extra: str) -> frozenset[str]:
 
 def success(spec: codec.EndpointSpec, row: str, **kw: Any) -> Expectation:
     """A success code of the endpoint (the statuses its action allows, where it has statuses)."""
-    note = "click-through-test-orders" if spec.statuses else None
+    note = codec.NoteId.CLICK_THROUGH_TEST_ORDERS if spec.statuses else None
     return Expectation(codes=success_codes(spec.name), row=row, note=note, **kw)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import codec
 
@@ -79,60 +78,52 @@ def _run_name_case(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
 # ---------------------------------------------------------------------------- rules between variables
 
 
-def _rules(spec: codec.EndpointSpec, kind: str) -> Iterator[dict[str, Any]]:
-    for r in spec.rules:
-        if r["kind"] == kind:
-            yield r
-
-
 @family(
     "required-when", "a conditionally required variable left out when its condition holds earns -3", phase="request"
 )
 def required_when(spec: codec.EndpointSpec) -> Iterator[Check]:
-    for r in _rules(spec, "required_when"):
-        when = r["when"]
+    for r in spec.rules_of(codec.RequiredWhenRule):
         yield Check(
             endpoint=spec.name,
             family="required-when",
-            variable=r["field"],
-            cites=cite(spec, f"request.rules.{r['id']}", r["source_line"]),
-            sends=f"{when['field']}={when['equals']} without {r['field']}",
-            expects=f"-3 naming {r['field']}",
+            variable=r.field,
+            cites=cite(spec, f"request.rules.{r.id}", r.source_line),
+            sends=f"{r.when_field}={r.when_equals} without {r.field}",
+            expects=f"-3 naming {r.field}",
             requires=requires(spec),
             run=functools.partial(_run_required_when, spec, r),
         )
 
 
-def _run_required_when(spec: codec.EndpointSpec, r: dict[str, Any], ctx: RunContext) -> Outcome:
-    when = r["when"]
-    wire = dict(ctx.baseline(spec.name), **{when["field"]: when["equals"]})
-    wire.pop(r["field"], None)
-    expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r['id']}", argument=r["field"])
+def _run_required_when(spec: codec.EndpointSpec, r: codec.RequiredWhenRule, ctx: RunContext) -> Outcome:
+    wire = dict(ctx.baseline(spec.name), **{r.when_field: r.when_equals})
+    wire.pop(r.field, None)
+    expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r.id}", argument=r.field)
     return outcome_of([probe(ctx, spec.name, wire, expect)])
 
 
 @family("required-unless", "the login variables are required unless saspSessionID is sent", phase="request")
 def required_unless(spec: codec.EndpointSpec) -> Iterator[Check]:
-    for r in _rules(spec, "required_unless"):
+    for r in spec.rules_of(codec.RequiredUnlessRule):
         yield Check(
             endpoint=spec.name,
             family="required-unless",
-            variable=r["unless"],
-            cites=cite(spec, f"request.rules.{r['id']}", r["source_line"]),
-            sends=f"each of {', '.join(r['fields'])} left out, without {r['unless']}",
+            variable=r.unless,
+            cites=cite(spec, f"request.rules.{r.id}", r.source_line),
+            sends=f"each of {', '.join(r.fields)} left out, without {r.unless}",
             expects="-3 naming the variable left out",
             requires=frozenset({"login"}),
             run=functools.partial(_run_required_unless, spec, r),
         )
 
 
-def _run_required_unless(spec: codec.EndpointSpec, r: dict[str, Any], ctx: RunContext) -> Outcome:
+def _run_required_unless(spec: codec.EndpointSpec, r: codec.RequiredUnlessRule, ctx: RunContext) -> Outcome:
     def probes() -> Iterator[Probe]:
         base = ctx.baseline(spec.name)
-        for name in r["fields"]:
-            wire = {k: v for k, v in base.items() if k not in r["fields"] and k != r["unless"]}
-            wire.update({n: base[n] for n in r["fields"] if n != name and n in base})
-            expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r['id']}", argument=name)
+        for name in r.fields:
+            wire = {k: v for k, v in base.items() if k not in r.fields and k != r.unless}
+            wire.update({n: base[n] for n in r.fields if n != name and n in base})
+            expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{r.id}", argument=name)
             yield spec.name, wire, expect, {}
 
     return sequence(ctx, probes())
@@ -140,24 +131,24 @@ def _run_required_unless(spec: codec.EndpointSpec, r: dict[str, Any], ctx: RunCo
 
 @family("exclusive", "saspSessionID with loginName/loginPassword is refused", phase="request")
 def exclusive(spec: codec.EndpointSpec) -> Iterator[Check]:
-    for r in _rules(spec, "exclusive"):
+    for r in spec.rules_of(codec.ExclusiveRule):
         yield Check(
             endpoint=spec.name,
             family="exclusive",
-            variable=r["field"],
-            cites=cite(spec, f"request.rules.{r['id']}", r["source_line"]),
-            sends=f"{r['field']} plus {r['excludes'][0]}",
-            expects=f"{r['error_code']} naming {r['excludes'][0]} (success, -2 or -16 are notes: {r['note']})",
+            variable=r.field,
+            cites=cite(spec, f"request.rules.{r.id}", r.source_line),
+            sends=f"{r.field} plus {r.excludes[0]}",
+            expects=f"{r.error_code} naming {r.excludes[0]} (success, -2 or -16 are notes: {r.note})",
             requires=frozenset({"sasp"}),
             run=functools.partial(_run_exclusive, spec, r),
             severity="MUST (reading)",
         )
 
 
-def _run_exclusive(spec: codec.EndpointSpec, r: dict[str, Any], ctx: RunContext) -> Outcome:
+def _run_exclusive(spec: codec.EndpointSpec, r: codec.ExclusiveRule, ctx: RunContext) -> Outcome:
     wire = dict(ctx.baseline(spec.name, style="sasp"))
-    wire[r["excludes"][0]] = "someone"
+    wire[r.excludes[0]] = "someone"
     expect = Expectation(
-        codes=frozenset({r["error_code"]}), row=f"{spec.name}.{r['id']}", argument=r["excludes"][0], note=r["note"]
+        codes=frozenset({r.error_code}), row=f"{spec.name}.{r.id}", argument=r.excludes[0], note=r.note
     )
     return outcome_of([probe(ctx, spec.name, wire, expect)])

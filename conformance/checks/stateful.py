@@ -41,7 +41,7 @@ def _foreign_order_numbers(spec: codec.EndpointSpec) -> Check:
         cites=cite(spec, "request.checkFONIsUnique", spec.by_key["checkfonisunique"].source_line),
         sends="an order with a fresh foreign order number, its repeat with checkFONIsUnique=Y, then =N; then a "
         "Hypothesis state machine: orders with fresh foreign order numbers, repeats with checkFONIsUnique=Y and =N",
-        expects=f"repeats refused with {policy['fon_not_unique_code']} naming foreignOrderNumber only when "
+        expects=f"repeats refused with {policy.fon_not_unique_code} naming foreignOrderNumber only when "
         "checkFONIsUnique=Y",
         requires=requires(spec),
         run=functools.partial(_run_foreign_order_numbers, spec),
@@ -53,10 +53,10 @@ def _run_foreign_order_numbers(spec: codec.EndpointSpec, ctx: RunContext) -> Out
 
     def repeat_expectation() -> Expectation:
         return Expectation(
-            codes=frozenset({policy["fon_not_unique_code"]}),
+            codes=frozenset({policy.fon_not_unique_code}),
             row=f"{spec.name}.request.checkFONIsUnique",
             argument="foreignOrderNumber",
-            note="fon-unique-code",
+            note=codec.NoteId.FON_UNIQUE_CODE,
         )
 
     # the deterministic sequence first (the state machine's breadth may, with few examples, never
@@ -117,7 +117,7 @@ def _click_through(spec: codec.EndpointSpec) -> Check:
         endpoint=spec.name,
         family="stateful",
         variable="click-through",
-        cites=cite(spec, "statuses", spec.statuses[2]["source_line"] if 2 in spec.statuses else None),
+        cites=cite(spec, "statuses", spec.statuses[2].source_line if 2 in spec.statuses else None),
         sends="on an order the run just placed: ReplaceMailAddress with a new address, the same again, ResendEmail; "
         "then a Hypothesis state machine: ResendEmail, ReplaceMailAddress with new and repeated addresses",
         expects="statuses allowed for each action; the same address twice answers 2",
@@ -127,8 +127,8 @@ def _click_through(spec: codec.EndpointSpec) -> Check:
 
 
 def _run_click_through(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
-    replace = next((r["when"]["equals"] for r in spec.rules if r["kind"] == "required_when"), None)
-    email_field = next((r["field"] for r in spec.rules if r["kind"] == "required_when"), None)
+    replace = next((r.when_equals for r in spec.rules_of(codec.RequiredWhenRule)), None)
+    email_field = next((r.field for r in spec.rules_of(codec.RequiredWhenRule)), None)
     resend = RunContext.quiet_action(spec)
     order = place_order(ctx, validated="N")
     base = ctx.baseline(spec.name, order_number=order)

@@ -20,7 +20,7 @@ __all__: list[str] = []
 
 # GET and plain-HTTP probes send no credentials, so they also carry missing variables: under note
 # error-precedence a server may report those (-3) first
-_MISSING_TOO: Final[dict[str, Any]] = {"note": "error-precedence", "also": frozenset({-3})}
+_MISSING_TOO: Final[dict[str, Any]] = {"note": codec.NoteId.ERROR_PRECEDENCE, "also": frozenset({-3})}
 
 
 @family("method", "GET earns -17", phase="transport")
@@ -82,7 +82,7 @@ def response_format(spec: codec.EndpointSpec) -> Iterator[Check]:
             variable=label,
             cites=cite(spec, f"responses.formats.{label}", None),
             sends=sends,
-            expects=f"{fmt['mime_type']} answers in the {fmt['name']} format, success and error alike",
+            expects=f"{fmt.mime_type} answers in the {fmt.name} format, success and error alike",
             requires=requires(spec),
             run=functools.partial(_run_format, spec, key),
         )
@@ -105,7 +105,7 @@ def _run_format(spec: codec.EndpointSpec, key: str | None, ctx: RunContext) -> O
         yield (
             spec.name,
             error_wire,
-            Expectation(codes=frozenset({-3}), row=f"{spec.name}.responses.formats", note="blank-value"),
+            Expectation(codes=frozenset({-3}), row=f"{spec.name}.responses.formats", note=codec.NoteId.BLANK_VALUE),
             {},
         )
 

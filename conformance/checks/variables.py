@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import codec
-from codec._schema import FieldSpec
+from codec import FieldSpec
 
 from ..context import RunContext
 from ..judge import Expectation
@@ -25,9 +25,8 @@ def also_reported(f: FieldSpec, rule: str) -> dict[str, Any]:
     """Expectation options for a value that breaks a second rule besides *rule*: a country one
     character over its limit is also an unknown country, and under note error-precedence a server
     may report either fault."""
-    allowed = f.allowed or {}
-    if rule == "max_length" and allowed.get("kind") == "country":
-        return {"note": "error-precedence", "also": frozenset({allowed.get("error_code", -7)})}
+    if rule == "max_length" and isinstance(f.kind, codec.Country):
+        return {"note": codec.NoteId.ERROR_PRECEDENCE, "also": frozenset({f.kind.error_code})}
     return {}
 
 
@@ -54,7 +53,9 @@ def _run_missing(spec: codec.EndpointSpec, f: FieldSpec, ctx: RunContext) -> Out
     row = f"request.{f.name}.presence"
     wire = ctx.baseline(spec.name)
     wire.pop(f.name, None)
-    expect = Expectation(codes=frozenset({-3}), row=f"{spec.name}.{row}", argument=f.name, note="blank-value")
+    expect = Expectation(
+        codes=frozenset({-3}), row=f"{spec.name}.{row}", argument=f.name, note=codec.NoteId.BLANK_VALUE
+    )
     exchange, verdict = probe(ctx, spec.name, wire, expect)
     blank = dict(ctx.baseline(spec.name), **{f.name: ""})
     exchange2, verdict2 = probe(ctx, spec.name, blank, expect)
@@ -107,7 +108,12 @@ def _at_limit_value(f: FieldSpec) -> str:
 )
 def at_limit(spec: codec.EndpointSpec) -> Iterator[Check]:
     for f in spec.fields:
-        if f.max_length and not f.allowed and f.name not in LOGIN_FIELDS and f.name != "orderNumber":
+        if (
+            f.max_length
+            and isinstance(f.kind, codec.Text | codec.Integer)
+            and f.name not in LOGIN_FIELDS
+            and f.name != "orderNumber"
+        ):
             value = _at_limit_value(f)
             yield Check(
                 endpoint=spec.name,
@@ -125,9 +131,9 @@ def _run_at_limit(spec: codec.EndpointSpec, f: FieldSpec, value: str, ctx: RunCo
     row = f"request.{f.name}.max_length"
     wire = ctx.baseline(spec.name)
     extra = {f.name: value}
-    if f.condition and "required_when" in f.condition:
-        when = f.condition["required_when"]
-        extra[when["field"]] = when["equals"]
+    for r in spec.rules_of(codec.RequiredWhenRule):
+        if r.field == f.name:
+            extra[r.when_field] = r.when_equals
     wire.update(extra)
     return outcome_of([probe(ctx, spec.name, wire, success(spec, f"{spec.name}.{row}"))])
 
@@ -138,16 +144,15 @@ def _run_at_limit(spec: codec.EndpointSpec, f: FieldSpec, value: str, ctx: RunCo
 @family("allowed", "every allowed value is accepted", phase="boundary")
 def allowed_values(spec: codec.EndpointSpec) -> Iterator[Check]:
     for f in spec.fields:
-        if f.allowed and f.allowed.get("kind") in {"enum", "integer_enum", "comma_list"}:
-            allowed = f.allowed or {}
-            values = [v for v in allowed.get("values", []) if f.name not in SAFETY_FIELDS or v.upper() == "Y"]
-            if allowed.get("kind") == "comma_list":
-                values = [*values, ",".join(allowed["values"])]
+        if f.kind.values:  # the kinds that list their values
+            values = [v for v in f.kind.values if f.name not in SAFETY_FIELDS or v.upper() == "Y"]
+            if isinstance(f.kind, codec.CommaList):
+                values = [*values, f.kind.separator.join(f.kind.values)]
             yield Check(
                 endpoint=spec.name,
                 family="allowed",
                 variable=f.name,
-                cites=cite(spec, f"request.{f.name}.allowed", allowed.get("source_line", f.source_line)),
+                cites=cite(spec, f"request.{f.name}.allowed", f.kind.source_line or f.source_line),
                 sends=f"{f.name} = each of {', '.join(values)}",
                 expects="success for each",
                 requires=requires(spec),
@@ -161,9 +166,9 @@ def _run_allowed(spec: codec.EndpointSpec, f: FieldSpec, values: list[str], ctx:
     def probes() -> Iterator[Probe]:
         for value in values:
             wire = dict(ctx.baseline(spec.name), **{f.name: value})
-            for r in spec.rules:
-                if r["kind"] == "required_when" and r["when"]["field"] == f.name and value == r["when"]["equals"]:
-                    wire[r["field"]] = "conformance@example.com"
+            for r in spec.rules_of(codec.RequiredWhenRule):
+                if r.when_field == f.name and value == r.when_equals:
+                    wire[r.field] = "conformance@example.com"
             if f.name == "checkFONIsUnique":
                 wire["foreignOrderNumber"] = ctx.fresh_fon()
             yield spec.name, wire, success(spec, f"{spec.name}.{row}", action=wire.get("action")), {}

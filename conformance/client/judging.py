@@ -39,14 +39,20 @@ def _open_questions(spec: codec.EndpointSpec, body: bytes) -> list[Finding]:
         f = spec.by_key.get(name.lower())
         if f is None:
             continue
-        if name != f.name and "names-case-insensitive" in spec.notes:
+        if name != f.name and codec.NoteId.NAMES_CASE_INSENSITIVE in spec.notes:
             notes.append(
                 Finding(
-                    "note", "names-case-insensitive", f"sent {name!r}; the table spells it {f.name} (case may matter)"
+                    "note",
+                    codec.NoteId.NAMES_CASE_INSENSITIVE,
+                    f"sent {name!r}; the table spells it {f.name} (case may matter)",
                 )
             )
-        if value == "" and f.presence != "required" and "blank-value" in spec.notes:
-            notes.append(Finding("note", "blank-value", f"{f.name} sent empty: read as absent; a vendor may answer -4"))
+        if value == "" and f.presence != "required" and codec.NoteId.BLANK_VALUE in spec.notes:
+            notes.append(
+                Finding(
+                    "note", codec.NoteId.BLANK_VALUE, f"{f.name} sent empty: read as absent; a vendor may answer -4"
+                )
+            )
     return notes
 
 
@@ -76,7 +82,7 @@ def judge_client_request(
                 row = f.rule
             except codec.RequestRejected as exc:
                 row = request_row(spec, exc)
-            reading = spec.notes.get(f.rule, {}).get("strict", "")
+            reading = spec.notes[f.rule].strict if f.rule in spec.notes else ""
             findings.append(
                 Finding(
                     "failure",

@@ -111,7 +111,7 @@ def _error(endpoint: str, code: int) -> Any:
 
 
 def _successes(spec: codec.EndpointSpec, fmt: str) -> Iterator[Any]:
-    hours = spec.formats[fmt].get("expected_delivery", [])
+    hours = spec.formats[fmt].expected_delivery
     for i in range(max(len(AMOUNTS), len(hours))):
         yield codec.AutoApplyIdAResponse(
             error_code=0,
@@ -143,7 +143,11 @@ def _auto_apply_ida() -> Iterator[Variant]:
                 expected_delivery_time=1,
             )
             yield _encoded(
-                f"{AUTO}/format-{fmt}/code-{code}", paid, fmt, _describe(paid), None if fmt == 0 else "format1-status1"
+                f"{AUTO}/format-{fmt}/code-{code}",
+                paid,
+                fmt,
+                _describe(paid),
+                None if fmt == 0 else codec.NoteId.FORMAT1_STATUS1,
             )
             if fmt == 1:  # the letter: only errorCode and errorMessage
                 bare = codec.AutoApplyIdAResponse(error_code=code, error_message=codec.message_for(spec, code))
@@ -161,7 +165,7 @@ def _auto_apply_ida() -> Iterator[Variant]:
         failure,
         1,
         "an invalid responseFormat earned -4 in the URL-encoded format; the Content-Type says which",
-        "format-of-errors",
+        codec.NoteId.FORMAT_OF_ERRORS,
         requested=None,
     )
     yield from _format0_lenient(success, failure)
@@ -190,7 +194,7 @@ def _format0_lenient(success: Any, failure: Any) -> Iterator[Variant]:
                 plain.content_type,
                 0,
                 f"{about}: {_describe(response)}",
-                "format0-line-ending",
+                codec.NoteId.FORMAT0_LINE_ENDING,
             )
     yield Variant(
         f"{AUTO}/format-0/no-charset",
@@ -206,7 +210,7 @@ def _format0_lenient(success: Any, failure: Any) -> Iterator[Variant]:
         zero,
         0,
         "expectedDeliveryTime 0 in the newline format",
-        "expected-delivery-values",
+        codec.NoteId.EXPECTED_DELIVERY_VALUES,
     )
 
 
@@ -233,7 +237,7 @@ def _format1_lenient(success: Any) -> Iterator[Variant]:
         AUTO,
         message,
         "errorMessage=Successful with errorCode=0",
-        "format1-success-message",
+        codec.NoteId.FORMAT1_SUCCESS_MESSAGE,
     )
     yield _form(f"{AUTO}/format-1/reordered", AUTO, pairs[::-1], "parameters in reverse order")
     unknown = codec.encode_response(_error(AUTO, -14), response_format=1)
@@ -244,7 +248,7 @@ def _format1_lenient(success: Any) -> Iterator[Variant]:
         "application/x-www-form-urlencoded; charset=utf-8",
         1,
         "spaces written %20 instead of +, and a charset parameter",
-        "form-encoding-details",
+        codec.NoteId.FORM_ENCODING_DETAILS,
     )
 
 
@@ -252,10 +256,22 @@ def _other_texts() -> Iterator[Variant]:
     """Messages the notes allow besides the endpoint's own templates."""
     auto, click = codec.endpoint_spec(AUTO), codec.endpoint_spec(CLICK)
     texts = [
-        (AUTO, -1, click.codes[-1].message, "https-text", "the -1 text with HTTPS in upper case"),
-        (AUTO, -16, click.codes[-16].message, "permission-denied-text", "UpdateUserEvClickThrough's -16 text"),
-        (AUTO, -2, codec.message_for(click, -2, "colour"), "unrecognised-argument-text", "a -2 naming the argument"),
-        (CLICK, -16, auto.codes[-16].message, "permission-denied-text", "AutoApplyIdA's -16 text"),
+        (AUTO, -1, click.codes[-1].message, codec.NoteId.HTTPS_TEXT, "the -1 text with HTTPS in upper case"),
+        (
+            AUTO,
+            -16,
+            click.codes[-16].message,
+            codec.NoteId.PERMISSION_DENIED_TEXT,
+            "UpdateUserEvClickThrough's -16 text",
+        ),
+        (
+            AUTO,
+            -2,
+            codec.message_for(click, -2, "colour"),
+            codec.NoteId.UNRECOGNISED_ARGUMENT_TEXT,
+            "a -2 naming the argument",
+        ),
+        (CLICK, -16, auto.codes[-16].message, codec.NoteId.PERMISSION_DENIED_TEXT, "AutoApplyIdA's -16 text"),
     ]
     for endpoint, code, message, note, about in texts:
         response = attrs.evolve(codec.error_response(endpoint, code), error_message=message)
@@ -268,17 +284,17 @@ def _click_through() -> Iterator[Variant]:
     spec = codec.endpoint_spec(CLICK)
     for status, row in sorted(spec.statuses.items()):
         ok = codec.UpdateUserEvClickThroughResponse(
-            error_code=0, error_message=spec.codes[0].message, status=status, description=row["description"]
+            error_code=0, error_message=spec.codes[0].message, status=status, description=row.description
         )
         yield _encoded(f"{CLICK}/code-0/status-{status}", ok, None, _describe(ok))
     for code in sorted((c for c in spec.codes if c < 0), reverse=True):
         err = _error(CLICK, code)
         yield _encoded(f"{CLICK}/code-{code}", err, None, _describe(err))
     done = codec.UpdateUserEvClickThroughResponse(
-        error_code=0, error_message=spec.codes[0].message, status=1, description=spec.statuses[1]["description"]
+        error_code=0, error_message=spec.codes[0].message, status=1, description=spec.statuses[1].description
     )
     yield _form(f"{CLICK}/reordered", CLICK, _pairs(done)[::-1], "parameters in reverse order")
-    note = "click-through-response-presence"
+    note = codec.NoteId.CLICK_THROUGH_RESPONSE_PRESENCE
     bare_ok = [(k, v) for k, v in _pairs(done) if k != "errorMessage"]
     yield _form(f"{CLICK}/lenient/success-without-message", CLICK, bare_ok, "errorCode=0 without errorMessage", note)
     bare_err = [(k, v) for k, v in _pairs(_error(CLICK, -20)) if k in {"errorCode", "errorMessage"}]

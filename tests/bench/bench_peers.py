@@ -44,8 +44,8 @@ def _literal(values: list[str]) -> Any:
     return Literal[tuple(values)]  # type: ignore[valid-type]
 
 
-def _product_check(allowed: dict[str, Any]) -> Any:
-    values = frozenset(allowed["values"])
+def _product_check(kind: codec.ValueKind) -> Any:
+    values = frozenset(kind.values)
 
     def check(value: str) -> str:
         items = value.split(",")
@@ -62,35 +62,32 @@ def _rules_check(spec: codec.EndpointSpec) -> Any:
 
     def check(obj: Any) -> None:
         for rule in rules:
-            kind = rule["kind"]
-            if kind == "required_unless" and getattr(obj, rule["unless"]) is None:
-                for name in rule["fields"]:
+            if isinstance(rule, codec.RequiredUnlessRule) and getattr(obj, rule.unless) is None:
+                for name in rule.fields:
                     if getattr(obj, name) is None:
-                        raise PeerError(f"{name} is required unless {rule['unless']}")
-            elif kind == "required_when":
-                when = rule["when"]
-                if getattr(obj, when["field"]) == when["equals"] and getattr(obj, rule["field"]) is None:
-                    raise PeerError(f"{rule['field']} is required")
-            elif kind == "exclusive" and getattr(obj, rule["field"]) is not None:
-                for name in rule["excludes"]:
+                        raise PeerError(f"{name} is required unless {rule.unless}")
+            elif isinstance(rule, codec.RequiredWhenRule):
+                if getattr(obj, rule.when_field) == rule.when_equals and getattr(obj, rule.field) is None:
+                    raise PeerError(f"{rule.field} is required")
+            elif isinstance(rule, codec.ExclusiveRule) and getattr(obj, rule.field) is not None:
+                for name in rule.excludes:
                     if getattr(obj, name) is not None:
-                        raise PeerError(f"{name} is not allowed with {rule['field']}")
+                        raise PeerError(f"{name} is not allowed with {rule.field}")
 
     return check
 
 
 def _field_type(f: Any, flavour: str) -> Any:
     """The annotation of request variable *f* for pydantic or msgspec."""
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    if kind in ("enum", "integer_enum"):
-        return _literal([v for v in allowed["values"] if f.max_length is None or len(v) <= f.max_length])
-    if kind == "country":
+    kind = f.kind
+    if isinstance(kind, codec.Enum | codec.IntegerEnum):
+        return _literal([v for v in kind.values if f.max_length is None or len(v) <= f.max_length])
+    if isinstance(kind, codec.Country):
         return _literal(sorted(COUNTRIES))
     if flavour == "pydantic":
         constraints = StringConstraints(max_length=f.max_length) if f.max_length else StringConstraints()
-        if kind == "comma_list":
-            return Annotated[str, constraints, AfterValidator(_product_check(allowed))]
+        if isinstance(kind, codec.CommaList):
+            return Annotated[str, constraints, AfterValidator(_product_check(kind))]
         return Annotated[str, constraints]
     meta = msgspec.Meta(max_length=f.max_length) if f.max_length else msgspec.Meta()
     return Annotated[str, meta]
@@ -120,9 +117,7 @@ def _pydantic_request(spec: codec.EndpointSpec) -> type[pydantic.BaseModel]:
 
 def _msgspec_request(spec: codec.EndpointSpec) -> type[msgspec.Struct]:
     rules = _rules_check(spec)
-    products = [
-        (f.name, _product_check(f.allowed)) for f in spec.fields if (f.allowed or {}).get("kind") == "comma_list"
-    ]
+    products = [(f.name, _product_check(f.kind)) for f in spec.fields if isinstance(f.kind, codec.CommaList)]
 
     def post_init(self: Any) -> None:
         for name, check in products:
@@ -145,7 +140,7 @@ def _msgspec_request(spec: codec.EndpointSpec) -> type[msgspec.Struct]:
 
 
 def _amount_check(spec: codec.EndpointSpec) -> Any:
-    pattern = re.compile(spec.policy["amount_pattern"])
+    pattern = re.compile(spec.policy.amount_pattern)
 
     def check(value: Any) -> Any:
         if not pattern.match(str(value)):
@@ -208,9 +203,9 @@ class Peer:
         self.order = [f.name for f in spec.fields]
         self.params = [p.name for p in spec.params]
         self.lines = {
-            key: (tuple(f["lines"]["code_negative"]), tuple(f["lines"]["code_non_negative"]))
+            key: (f.lines.code_negative, f.lines.code_non_negative)
             for key, f in spec.formats.items()
-            if "lines" in f
+            if isinstance(f, codec.NewlineFormat)
         }
         if flavour == "pydantic":
             self.request = _pydantic_request(spec)

@@ -85,9 +85,9 @@ def _response_ops(label: str, endpoint: str, fmt: int | None, response: Any) -> 
     wire = codec.converter.unstructure(response)
     typed = {p.name: getattr(response, p.attribute) for p in spec.params}
     peers = {flavour: PEERS[(flavour, endpoint)] for flavour in ("pydantic", "msgspec")}
-    lines = spec.formats[key].get("lines")
-    if lines:
-        negative, non_negative = tuple(lines["code_negative"]), tuple(lines["code_non_negative"])
+    layout = spec.formats[key]
+    if isinstance(layout, codec.NewlineFormat):
+        negative, non_negative = layout.lines.code_negative, layout.lines.code_non_negative
         written = [wire[name] for name in (negative if response.error_code < 0 else non_negative)]
 
         def floor_decode() -> dict[str, str]:

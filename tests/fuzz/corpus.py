@@ -24,14 +24,13 @@ NON_ASCII = "é中\u0301ß😀"
 def _value(endpoint: str, name: str, *, wide: bool = False) -> str:
     """A valid value for one variable, from its table row (``wide``: as long as allowed, non-ASCII)."""
     f = ENDPOINTS[endpoint].by_key[name.lower()]
-    allowed = f.allowed or {}
-    kind = allowed.get("kind")
-    if kind == "comma_list":
-        return ",".join(allowed["values"]) if wide else allowed["values"][0]
-    if kind == "country":
+    kind = f.kind
+    if isinstance(kind, codec.CommaList):
+        return ",".join(kind.values) if wide else kind.values[0]
+    if isinstance(kind, codec.Country):
         return "GB"
-    if kind in ("enum", "integer_enum"):
-        values = allowed["values"]
+    if isinstance(kind, codec.Enum | codec.IntegerEnum):
+        values = kind.values
         return values[-1] if wide else values[0]
     if name == "orderNumber":
         return "1234567"
@@ -45,10 +44,9 @@ def _wire(endpoint: str, *, sasp: bool = False, optional: bool = False, wide: bo
     spec = ENDPOINTS[endpoint]
     excluded: set[str] = set()
     wanted: set[str] = set()
-    for rule in spec.rules:
-        if rule["kind"] == "exclusive":
-            excluded |= set(rule["excludes"]) if sasp else {rule["field"]}
-            wanted |= {rule["field"]} if sasp else set()
+    for rule in spec.rules_of(codec.ExclusiveRule):
+        excluded |= set(rule.excludes) if sasp else {rule.field}
+        wanted |= {rule.field} if sasp else set()
     wire: dict[str, str] = {}
     for f in spec.fields:
         if f.name in excluded:
@@ -71,7 +69,7 @@ def request_seeds(endpoint: str) -> tuple[bytes, ...]:
     body breaking each kind of rule, all written by the codec's request encoder."""
     spec = ENDPOINTS[endpoint]
     valid = [_wire(endpoint)]
-    if any(r["kind"] == "exclusive" for r in spec.rules):
+    if spec.rules_of(codec.ExclusiveRule):
         valid.append(_wire(endpoint, sasp=True))
     valid += [_wire(endpoint, optional=True), _wire(endpoint, optional=True, wide=True)]
     if endpoint == UPDATE_USER_EV_CLICK_THROUGH:
@@ -123,7 +121,7 @@ def _responses(endpoint: str) -> list[Any]:
             )
     else:
         for status, row in spec.statuses.items():
-            out.append(cls(error_code=0, error_message="Successful", status=status, description=row["description"]))
+            out.append(cls(error_code=0, error_message="Successful", status=status, description=row.description))
     return out
 
 

@@ -46,7 +46,7 @@ _SEPARATORS: Final = (b"&", b"\n", b"=", b",")
 # values a variable allows (so that a mutant often stays valid, or breaks a rule between
 # variables), the syntax tokens, and bytes
 _ALLOWED = sorted(
-    {v.encode() for spec in codec.ENDPOINTS.values() for f in spec.fields for v in (f.allowed or {}).get("values", [])}
+    {v.encode() for spec in codec.ENDPOINTS.values() for f in spec.fields for v in f.kind.values}
     | {b"GB", b"gb", b"ZZ", b"36,37", b"37,36", b"36, 37", b"36,36", b"0365", b"365 ", b"12345"}
     | {a.encode() for spec in codec.ENDPOINTS.values() for a in spec.actions}
 )
