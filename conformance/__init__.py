@@ -14,7 +14,7 @@ The packages show the architecture:
   model every mode produces and :mod:`conformance.report` the only writer of reports.
 
 Layers, lowest first.  A module imports from its own layer and the layers below it, never from
-one above, and the imports form no cycle (``tests/test_conformance_layout.py`` reads this list
+one above, and the imports form no cycle (``tests/conformance/test_conformance_layout.py`` reads this list
 and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,

@@ -1,7 +1,7 @@
 """The kit against Schemathesis, on the same reference server in the same run.
 
 Both tools run as their users type them, each in its own process, against one reference server
-on loopback HTTPS (the test suite's switchable server, ``tests/mutants.py``, with every switch
+on loopback HTTPS (the test suite's switchable server, ``tests/support/mutants.py``, with every switch
 off; it runs in this process, on a thread of its own):
 
 * the kit: ``python -m conformance server --url URL --plain-url URL --check-auth --seed 1 --quiet``
@@ -21,7 +21,7 @@ off; it runs in this process, on a thread of its own):
 :func:`test_kit_and_schemathesis_time` alternates the two (and Schemathesis without its stateful
 phase, as a description without links would run), ``COMODO_BENCH_ROUNDS`` rounds, and records the
 medians and kit time ÷ Schemathesis time.  :func:`test_faults_each_tool_finds` turns
-on each broken server of ``tests/mutants.py`` (``COMODO_BENCH_FAULTS``: a comma-separated subset)
+on each broken server of ``tests/support/mutants.py`` (``COMODO_BENCH_FAULTS``: a comma-separated subset)
 and records whether each tool finds a fault in it: Schemathesis when ``st run`` exits non-zero
 reporting a failure, the kit when it says NOT CONFORMING (exit 1).  Both must pass the reference
 server first, or the table would mean nothing.
@@ -47,8 +47,8 @@ from bench_results import record_line
 
 # the broken servers and the switchboard that serves them; mutants starts the reference server
 # with conformance.serve.running_server -- the one place this benchmark reaches the conformance package
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mutants import FAULTS, LOGIN_NAME, PASSWORD, SASP, Switchboard, broken_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.support.mutants import FAULTS, LOGIN_NAME, PASSWORD, SASP, Switchboard, broken_server
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "spec" / "openapi.json"
@@ -275,7 +275,7 @@ def test_faults_each_tool_finds(benchmark: Any) -> None:
         kit, st = rows[name]
         assert kit.returncode in (0, 1), kit.output[-2000:]  # 2 would be the set-up, not the server
         record_line(
-            "faults found among the broken servers of tests/mutants.py (kit: NOT CONFORMING; "
+            "faults found among the broken servers of tests/support/mutants.py (kit: NOT CONFORMING; "
             "Schemathesis: st run fails)",
             f"{name:<32} kit {'FOUND (' + kit.failure + ')' if found_by_kit(kit) else 'missed'}; "
             f"Schemathesis {'FOUND (' + st.failure + ')' if found_by_schemathesis(st) else 'missed'}",

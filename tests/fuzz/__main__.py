@@ -5,7 +5,7 @@
     python -m tests.fuzz --list
 
 Each crash is shrunk (Hypothesis) or minimised as libFuzzer found it (atheris) and saved as
-``tests/fuzz/regressions/<target>/<sha1>.bin``; ``tests/test_fuzz.py`` replays every saved file on
+``tests/fuzz/regressions/<target>/<sha1>.bin``; ``tests/codec/test_fuzz.py`` replays every saved file on
 every run, so commit the file with the fix.  Exit status 0: no crash, 1: crashes (listed), 2: bad
 command line.
 """

@@ -8,7 +8,7 @@ exception or a failed assertion is a crash.
 
 The first byte of *data* is an options byte (strict or lenient, document version, method, scheme,
 content type, CLI command...; each target says which bits it reads), the rest is the input.  The
-targets are engine-neutral: Hypothesis drives them in ``tests/test_fuzz.py`` and
+targets are engine-neutral: Hypothesis drives them in ``tests/codec/test_fuzz.py`` and
 ``python -m tests.fuzz``, atheris (libFuzzer) in ``python -m tests.fuzz --engine atheris``.
 """
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_server_support import FAST
 
 import conformance.reference.store as store_module
 from conformance.reference.integrity import FIRST_COMMIT
@@ -23,6 +22,7 @@ from conformance.reference.records import (
     resolve_db,
 )
 from conformance.reference.store import Store
+from tests.support.server import FAST
 
 
 @pytest.fixture

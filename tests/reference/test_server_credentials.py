@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_server_support import PASSWORD
 
 from conformance.reference.credentials import (
     MAX_ACCOUNTS_FILE,
@@ -17,6 +16,7 @@ from conformance.reference.credentials import (
     read_accounts_file,
     sasp_entry,
 )
+from tests.support.server import PASSWORD
 
 
 def _file(tmp_path: Path, text: str | bytes, mode: int = 0o600) -> Path:

@@ -7,7 +7,7 @@ exactly the same outcome: the same value (types, Decimal spellings, deviations) 
 exception with the same code, field, rule, argument, response format, message and deviations.
 Each example is judged in both strict and lenient mode, so one generated input serves both.
 
-Inputs come from the codec's own encoders (and the strategies of tests/strategies_codec.py and
+Inputs come from the codec's own encoders (and the strategies of tests/support/strategies_codec.py and
 conformance/strategies.py), then mutated the ways real peers differ from the letter: names in
 another case, pairs dropped, repeated or blanked, unknown names, spaces, CR/LF, a trailing
 newline, safe characters percent-encoded (%2b as well as %2B), lower-case escapes, raw non-ASCII,
@@ -30,15 +30,23 @@ from urllib.parse import urlencode
 
 import attrs
 import pytest
-from fuzz.corpus import form_seeds, request_seeds
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from strategies_codec import FORMATS, NON_ASCII, example_wire, fmt_int, request_to_wire, requests, responses
 
 import codec
 from codec import ENDPOINTS, FormError, _fast, converter, decode_form, decode_request, decode_response, encode_form
 from codec import validate as validate_mod
 from conformance.strategies import single_fault, valid_wire
+from tests.fuzz.corpus import form_seeds, request_seeds
+from tests.support.strategies_codec import (
+    FORMATS,
+    NON_ASCII,
+    example_wire,
+    fmt_int,
+    request_to_wire,
+    requests,
+    responses,
+)
 
 FORMS = settings(max_examples=120, deadline=None)
 ENCODE = settings(max_examples=300, deadline=None)

@@ -1,6 +1,6 @@
 """An example client of both endpoints, written for ``python -m conformance client``.
 
-    python -m conformance client -- python tests/clients/client.py
+    python -m conformance client -- python tests/support/clients/client.py
 
 It reads what the kit gives every client -- ``COMODO_API_URL`` (ending ``/products/``), the CA
 in ``SSL_CERT_FILE`` (plain HTTP when the URL is ``http://``), ``COMODO_LOGIN_NAME``,

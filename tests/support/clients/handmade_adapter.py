@@ -1,6 +1,6 @@
 """A decoding adapter written by hand, without the codec: what a client in another language has.
 
-Run ``python tests/clients/handmade_adapter.py`` behind ``python -m conformance client --adapter``:
+Run ``python tests/support/clients/handmade_adapter.py`` behind ``python -m conformance client --adapter``:
 with no fault it decodes every answer the tables allow, as the reference adapter does.  With
 ``--fault NAME`` it makes one decoding mistake that real clients make (see ``FAULTS``), so the
 kit can be shown to catch each one.  The protocol is in ``conformance/ADAPTER.md``.

@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
-from test_server_support import FAST, PASSWORD, order
 
 from conformance.reference.store import Store
+from tests.support.server import FAST, PASSWORD, order
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def conformance(
@@ -52,6 +52,7 @@ def refused(result: subprocess.CompletedProcess[str], code: int, fragment: str) 
 # ------------------------------------------------------------------ accounts
 
 
+@pytest.mark.slow
 def test_accounts_add_list_sasp_remove(tmp_path: Path) -> None:
     added = conformance(
         "accounts", "add", "alice", "--credit", "12.5", "--payment-required", data_dir=tmp_path, password=PASSWORD

@@ -1,6 +1,6 @@
 """Round trips of every request and response type, in every format, over the tables' allowed space.
 
-The strategies (``tests/strategies_codec.py``) are derived from ``codec.ENDPOINTS``: every optional
+The strategies (``tests/support/strategies_codec.py``) are derived from ``codec.ENDPOINTS``: every optional
 variable present or absent, both login styles, text of any Unicode up to the exact Max. Length in
 characters, every allowed product list, flag, day count, country and response format.
 """
@@ -14,7 +14,17 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies_codec import (
+
+import codec
+from codec import (
+    ENDPOINTS,
+    decode_request,
+    decode_response,
+    encode_request,
+    encode_response,
+    request_to_wire,
+)
+from tests.support.strategies_codec import (
     AUTO,
     CLICK,
     ENDPOINT_NAMES,
@@ -27,16 +37,6 @@ from strategies_codec import (
     requests,
     responses,
     strict_deviations,
-)
-
-import codec
-from codec import (
-    ENDPOINTS,
-    decode_request,
-    decode_response,
-    encode_request,
-    encode_response,
-    request_to_wire,
 )
 
 ROUND_TRIPS = settings(max_examples=150, deadline=None)

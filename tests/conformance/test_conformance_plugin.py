@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from mutants import FAULTS, LOGIN_NAME, broken_server
 
 from conformance.runner import select_checks
+from tests.support.mutants import FAULTS, LOGIN_NAME, broken_server
 
 MISSING = "AutoApplyIdA/missing/*"
 MISSING_IDS = {c.id for c in select_checks(only=[MISSING])}
@@ -53,6 +53,7 @@ def test_without_comodo_url_the_plugin_adds_nothing(tmp_path: Path) -> None:
     assert "no tests ran" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["plain", "xdist"])
 def test_the_checks_run_as_pytest_items(tmp_path: Path, workers: list[str]) -> None:
     """``--comodo-url=embedded --comodo-only 'AutoApplyIdA/missing/*'``: the ten checks pass as ten

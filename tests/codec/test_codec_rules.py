@@ -16,23 +16,6 @@ import attrs
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from strategies_codec import (
-    AUTO,
-    CLICK,
-    ENDPOINT_NAMES,
-    FORMATS,
-    NON_ASCII,
-    baseline_for,
-    body,
-    example_request,
-    example_wire,
-    exclusive_fields,
-    field,
-    field_params,
-    fmt_int,
-    kind,
-    responses,
-)
 
 import codec
 from codec import (
@@ -50,6 +33,23 @@ from codec import (
     error_response,
     message_for,
     parse_message,
+)
+from tests.support.strategies_codec import (
+    AUTO,
+    CLICK,
+    ENDPOINT_NAMES,
+    FORMATS,
+    NON_ASCII,
+    baseline_for,
+    body,
+    example_request,
+    example_wire,
+    exclusive_fields,
+    field,
+    field_params,
+    fmt_int,
+    kind,
+    responses,
 )
 
 RULES = settings(max_examples=60, deadline=None)

@@ -1,7 +1,7 @@
 """``python -m conformance server`` and ``checks`` end to end, as a user runs them (subprocesses).
 
 The servers under test are the embedded reference server (no ``--url``) and the reference server
-on loopback behind the switchboard of ``tests/mutants.py`` (switched to one fault where a test
+on loopback behind the switchboard of ``tests/support/mutants.py`` (switched to one fault where a test
 needs failures), which records every request the kit sends.  Its account's password and SASP
 session id are canaries that must never appear in any output.
 """
@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mutants import FAULTS, LOGIN_NAME, Call, Reply, Seen, Switchboard, Variant, broken_server
 
 import codec
 from conformance.checks import catalog
 from conformance.reference.serve import RunningServer
+from tests.support.mutants import FAULTS, LOGIN_NAME, Call, Reply, Seen, Switchboard, Variant, broken_server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CANARY_PASSWORD = "canary Pa55+7f3e&/é"  # spaces, + & / and non-ASCII: every encoding must be redacted
 CANARY_SASP = "canarySasp7f3e01"
 CANARY = re.compile("canary", re.IGNORECASE)  # in every form a secret could take (raw, %-encoded, +)

@@ -15,11 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_server_support import FAST
 
 from conformance.reference.integrity import DamagedDatabase, ForeignWal
 from conformance.reference.records import SCHEMA_VERSION
 from conformance.reference.store import Store
+from tests.support.server import FAST
 
 SESSION = "CanarySasp000042"  # a SASP id: it must never be in the files
 

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_server_support import FAST, PASSWORD, click, order
 
 import codec
 from codec.messages import clean_message
@@ -24,6 +23,7 @@ from conformance.formats import requested_format
 from conformance.reference.answers import Prices, oversized_answer
 from conformance.reference.app import ReferenceApp, make_app
 from conformance.reference.store import Store
+from tests.support.server import FAST, PASSWORD, click, order
 
 AUTO = "AutoApplyIdA"
 CLICK = "UpdateUserEvClickThrough"

@@ -15,18 +15,6 @@ from typing import Any
 
 import attrs
 import pytest
-from strategies_codec import (
-    AUTO,
-    CLICK,
-    ENDPOINT_NAMES,
-    FORMATS,
-    body,
-    example_request,
-    example_wire,
-    exclusive_fields,
-    fmt_int,
-    kind,
-)
 
 import codec
 from codec import (
@@ -42,8 +30,20 @@ from codec import (
     encode_response,
     error_response,
 )
+from tests.support.strategies_codec import (
+    AUTO,
+    CLICK,
+    ENDPOINT_NAMES,
+    FORMATS,
+    body,
+    example_request,
+    example_wire,
+    exclusive_fields,
+    fmt_int,
+    kind,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CANARY = "CANARY-pw-9f3"
 SESSION_CANARY = "CANARY-sid-7a1"  # fits saspSessionID's 16 characters
 

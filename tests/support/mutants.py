@@ -17,7 +17,7 @@ HTTP) as it answers POST (or HTTPS) gives the kit's credential-less probes -3 fo
 login, which note error-precedence allows; the kit will not send credentials over GET or plain
 HTTP to tell them apart.  The method and https mutants answer with HTTP 405 and a redirect instead.
 
-``python tests/mutants.py [SEED]`` runs the kit against every broken server and prints the kill count.
+``python tests/support/mutants.py [SEED]`` runs the kit against every broken server and prints the kill count.
 """
 
 from __future__ import annotations
@@ -1073,7 +1073,7 @@ def kill_table(seed: int = 0) -> tuple[int, int, list[str]]:
     return count, len(FAULTS), lines
 
 
-if __name__ == "__main__":  # python tests/mutants.py [seed]
+if __name__ == "__main__":  # python tests/support/mutants.py [seed]
     n, total, rows = kill_table(int(sys.argv[1]) if len(sys.argv) > 1 else random.randrange(2**32))
     print("\n".join(rows))
     print(f"kill count: {n}/{total}")

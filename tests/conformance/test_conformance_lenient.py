@@ -2,7 +2,7 @@
 note's strict and lenient readings differ and concern what a server answers -- is reported
 conforming, with the note named as a note (never as a failure).
 
-Each such server is the reference server behind the switchboard of ``tests/mutants.py`` with one
+Each such server is the reference server behind the switchboard of ``tests/support/mutants.py`` with one
 reading switched on (``READINGS``); the kit runs with a fixed seed over the checks that exercise it.
 """
 
@@ -11,11 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mutants import FAULTS, NOTES_SHOWN, READINGS, Call, Switchboard, Variant, broken_server, killed, run_kit
 
 import codec
 from conformance.checks import check_by_id
 from conformance.reference.serve import RunningServer
+from tests.support.mutants import (
+    FAULTS,
+    NOTES_SHOWN,
+    READINGS,
+    Call,
+    Switchboard,
+    Variant,
+    broken_server,
+    killed,
+    run_kit,
+)
 
 SEED = 20240601
 

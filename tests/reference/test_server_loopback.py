@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_server_support import FAST, PASSWORD, click, order
 
 import codec
 from conformance.reference.serve import running_server
 from conformance.reference.store import Store
 from conformance.reference.transport import LoopErrorLog
+from tests.support.server import FAST, PASSWORD, click, order
 
 pytestmark = pytest.mark.network
 

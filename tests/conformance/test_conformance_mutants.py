@@ -3,8 +3,8 @@ least one for every family of checks and for the response rules) it reports a fa
 family the fault targets, and against the unbroken reference server it reports none.
 
 Each broken server is the reference server on loopback HTTPS behind the switchboard of
-``tests/mutants.py`` with one switch on; the kit runs with a fixed seed over the checks of the
-fault's family (``runner.run_checks``, as the CLI does).  ``python tests/mutants.py`` prints the
+``tests/support/mutants.py`` with one switch on; the kit runs with a fixed seed over the checks of the
+fault's family (``runner.run_checks``, as the CLI does).  ``python tests/support/mutants.py`` prints the
 same kill table.
 """
 
@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from mutants import FAULTS, KILLED_BY, Switchboard, broken_server, failing_rules, killed, run_kit
 
 from conformance.checks import FAMILIES, catalog, check_by_id
 from conformance.reference.serve import RunningServer
 from conformance.results import Exchange, Run
+from tests.support.mutants import FAULTS, KILLED_BY, Switchboard, broken_server, failing_rules, killed, run_kit
 
 SEED = 20240601
 

@@ -40,14 +40,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_server_support import PASSWORD, click
-from test_server_support import order as support_order
 
 import codec
 from codec import AUTO_APPLY_IDA as AUTO
 from codec import UPDATE_USER_EV_CLICK_THROUGH as CLICK
 from conformance.reference.serve import GENEROUS_CREDIT
 from conformance.reference.store import Store
+from tests.support.server import PASSWORD, click
+from tests.support.server import order as support_order
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies_codec import ENDPOINT_NAMES, FORMATS, NON_ASCII, body, example_wire, fmt_int, kind, responses
 
 import codec
 from codec import (
@@ -28,6 +27,16 @@ from codec import (
     encode_form,
     encode_request,
     encode_response,
+)
+from tests.support.strategies_codec import (
+    ENDPOINT_NAMES,
+    FORMATS,
+    NON_ASCII,
+    body,
+    example_wire,
+    fmt_int,
+    kind,
+    responses,
 )
 
 FUZZ = settings(max_examples=300, deadline=None)

@@ -1,6 +1,6 @@
 """Client mode (``python -m conformance client``): requests judged, the decoding adapter protocol, reports.
 
-The example programs are in ``tests/clients/``: ``client.py`` (a correct client of both endpoints,
+The example programs are in ``tests/support/clients/``: ``client.py`` (a correct client of both endpoints,
 ``--fault NAME`` for one deliberate mistake) and ``handmade_adapter.py`` (a decoder written
 without the codec, ``--fault NAME`` for one decoding mistake).  Every fault must be flagged with
 exit status 1 and the right rule: the kill count is the number of ``test_broken_*`` cases passing.
@@ -33,7 +33,7 @@ from conformance.report import scrub
 
 pytestmark = pytest.mark.network
 
-HERE = Path(__file__).parent / "clients"
+HERE = Path(__file__).resolve().parents[1] / "support" / "clients"
 CLIENT = str(HERE / "client.py")
 ADAPTER = str(HERE / "handmade_adapter.py")
 PY = sys.executable

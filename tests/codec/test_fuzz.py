@@ -7,10 +7,10 @@ bodies from the codec's encoders -- with values replaced, pairs dropped or doubl
 flipped, seeds spliced, ranges repeated (``tests/fuzz/engine.py``).  For a longer run::
 
     python -m tests.fuzz --minutes 10              # atheris when installed, else Hypothesis
-    FUZZ_MINUTES=10 pytest -p no:xdist tests/test_fuzz.py
+    FUZZ_MINUTES=10 pytest -p no:xdist tests/codec/test_fuzz.py
 
 The longer runs save each crash under ``tests/fuzz/regressions/<target>/``; every file there is
-replayed below on every run.  ``tests/test_codec_fuzz.py`` has the codec's earlier, simpler
+replayed below on every run.  ``tests/codec/test_codec_fuzz.py`` has the codec's earlier, simpler
 fuzz tests; these go deeper (corpus mutation, differential form decoding, the answer the server
 would send for each rejection, messages, the server's partial-body readers, the CLI).
 """
@@ -25,12 +25,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from fuzz import corpus, engine
-from fuzz.targets import SEEDS, TARGETS, reference_decode_form
 
 import codec
+from tests.fuzz import corpus, engine
+from tests.fuzz.targets import SEEDS, TARGETS, reference_decode_form
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # a bounded fuzz run of every target: about a minute in all
+
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 MINUTES = float(os.environ.get("FUZZ_MINUTES", "0"))
 

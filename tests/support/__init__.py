@@ -1,0 +1,1 @@
+"""Shared test helpers: codec strategies, the mutant switchboard, reference-server helpers, example clients."""
