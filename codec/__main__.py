@@ -137,9 +137,15 @@ COMMANDS = {
 }
 
 
+def _prog(default: str) -> str:
+    """The name this command was started as: ``comodo-codec`` (the console script) or *default*."""
+    started_as = sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else ""
+    return started_as if started_as.startswith("comodo-") else default
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m codec",
+        prog=_prog("python -m codec"),
         description="Encode and decode Comodo reseller API wire data (stdin -> stdout).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

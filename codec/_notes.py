@@ -34,6 +34,7 @@ class NoteId(enum.StrEnum):
     FORMAT1_SUCCESS_MESSAGE = "format1-success-message"
     HTTPS_TEXT = "https-text"
     LENGTH_IN_CHARACTERS = "length-in-characters"
+    METHOD_NOT_POST = "method-not-post"
     MOJIBAKE_TYPE_HEADER = "mojibake-type-header"
     NAMES_CASE_INSENSITIVE = "names-case-insensitive"
     NEWLINE_IN_MESSAGE = "newline-in-message"

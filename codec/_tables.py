@@ -355,6 +355,20 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'the limit earns -4.',
                              'strict': 'Same as the reading.',
                              'topic': 'max length'},
+                            {'accept': {},
+                             'differs': False,
+                             'fields': [],
+                             'finding': "The only method error is -17 'Request used GET rather "
+                                        "than POST!'; the documents do not say what other methods "
+                                        "(PUT, DELETE, HEAD) or 'post' in another letter case "
+                                        'earn. HTTP methods are case-sensitive (RFC 9110 section '
+                                        '9.1).',
+                             'id': 'method-not-post',
+                             'lenient': 'Same as the reading.',
+                             'reading': 'Any method that is not exactly POST earns -17, with the '
+                                        "table's message unchanged.",
+                             'strict': 'Same as the reading.',
+                             'topic': 'errors'},
                             {'accept': {'codes': [0, 1, 2, -4]},
                              'differs': True,
                              'fields': [],
@@ -1522,6 +1536,21 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'value one character over the limit earns -4.',
                                          'strict': 'Same as the reading.',
                                          'topic': 'max length'},
+                                        {'accept': {},
+                                         'differs': False,
+                                         'fields': [],
+                                         'finding': "The only method error is -17 'Request used "
+                                                    "GET rather than POST!'; the documents do not "
+                                                    'say what other methods (PUT, DELETE, HEAD) or '
+                                                    "'post' in another letter case earn. HTTP "
+                                                    'methods are case-sensitive (RFC 9110 section '
+                                                    '9.1).',
+                                         'id': 'method-not-post',
+                                         'lenient': 'Same as the reading.',
+                                         'reading': 'Any method that is not exactly POST earns '
+                                                    "-17, with the table's message unchanged.",
+                                         'strict': 'Same as the reading.',
+                                         'topic': 'errors'},
                                         {'accept': {},
                                          'differs': False,
                                          'fields': [],

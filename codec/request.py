@@ -160,8 +160,9 @@ def decode_request(
         pairs = _readable_pairs(body)  # still honour a valid responseFormat (note format-of-errors)
         form_fault = exc
     wire, name_fault = read_pairs(spec, pairs, version)
-    # note format-of-errors: GET requests get the default format whatever they ask for
-    fmt = _response_format(spec, wire if method.upper() == "POST" else {}, version)
+    # note format-of-errors: GET requests get the default format whatever they ask for; note
+    # method-not-post: methods are compared exactly (RFC 9110 section 9.1), so ``post`` is not POST
+    fmt = _response_format(spec, wire if method == spec.method else {}, version)
 
     def reject(code: int, argument: str | None, field: str | None, rule: str, detail: str) -> RequestRejected:
         if field is not None and argument == field:
@@ -176,8 +177,8 @@ def decode_request(
             response_format=fmt,
         )
 
-    if method.upper() != "POST":
-        raise reject(-17, None, None, "method", f"method {method.upper()}, not POST")
+    if method != spec.method:
+        raise reject(-17, None, None, "method", f"method {method!r}, not {spec.method}")
     if scheme.lower() != "https":
         raise reject(-1, None, None, "https", f"scheme {scheme.lower()}, not https")
     if form_fault is not None:

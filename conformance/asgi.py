@@ -55,9 +55,10 @@ def method_refusal(endpoint: str, method: str) -> codec.RequestRejected | None:
     The tables have one method error, -17 "Request used GET rather than POST!"; it is read as the
     answer to every method that is not POST -- GET, PUT, DELETE and ``post`` alike -- since the API
     takes POST alone and has no other code for it.  The rejection is the one
-    :func:`codec.decode_request` raises for GET (rule ``method``, the default response format:
-    note format-of-errors).  It is checked here, before the codec, because the codec compares
-    the method without regard to case and would take ``post`` for POST."""
+    :func:`codec.decode_request` raises for any method but POST (rule ``method``, the default
+    response format: notes format-of-errors and method-not-post).  It is checked here too, before
+    the codec, so that the answer does not wait for a body that is never decoded (an oversized
+    one, see :func:`conformance.reference.answers.oversized_answer`)."""
     spec = codec.endpoint_spec(endpoint)
     if method == spec.method:
         return None

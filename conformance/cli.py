@@ -238,9 +238,15 @@ def cmd_server(args: argparse.Namespace) -> int:
             return 2
 
 
+def _prog(default: str) -> str:
+    """The name this command was started as: ``comodo-conformance`` (the console script) or *default*."""
+    started_as = sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else ""
+    return started_as if started_as.startswith("comodo-") else default
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance",
+        prog=_prog("python -m conformance"),
         description="Conformance test kit for the Comodo reseller APIs !AutoApplyIdA and !UpdateUserEvClickThrough.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

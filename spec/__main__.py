@@ -148,9 +148,15 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prog(default: str) -> str:
+    """The name this command was started as: ``comodo-spec`` (the console script) or *default*."""
+    started_as = sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else ""
+    return started_as if started_as.startswith("comodo-") else default
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m spec",
+        prog=_prog("python -m spec"),
         description="Build, check and compare the spec tables made from the vendor documents.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

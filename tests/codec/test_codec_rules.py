@@ -395,9 +395,9 @@ def test_method_and_scheme(name: str) -> None:
         assert rejected(name, raw, method="GET").code == -17
         assert rejected(name, raw, method="GET", scheme="http").code == -17  # -17 before -1
         assert rejected(name, raw, scheme="http").code == -1
-        for method in ("PUT", "get", "HEAD"):
+        for method in ("PUT", "get", "HEAD", "post", "Post"):  # note method-not-post: compared exactly
             assert rejected(name, raw, method=method).code == -17
-    assert decode_request(name, good, method="post", scheme="HTTPS") == decode_request(name, good)
+    assert decode_request(name, good, scheme="HTTPS") == decode_request(name, good)  # a scheme has no case
     exc = rejected(name, good, scheme="http")
     assert exc.argument is None and message_for(ENDPOINTS[name], -1) in str(exc)
 

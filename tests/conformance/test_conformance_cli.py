@@ -330,3 +330,16 @@ def test_checks_markdown_and_json() -> None:
     assert [c["id"] for c in data] == CHECK_IDS
     only = json.loads(conformance("checks", "--json", "--endpoint", "updateuserevclickthrough").stdout)
     assert {c["endpoint"] for c in only} == {"UpdateUserEvClickThrough"} and len(only) == 20
+
+
+@pytest.mark.parametrize("script", ["comodo-conformance", "comodo-codec", "comodo-spec"])
+def test_console_scripts_do_not_import_from_the_working_directory(tmp_path: Path, script: str) -> None:
+    """``python -m conformance`` puts the working directory first on the import path, so a user's
+    own ``codec.py`` shadows the kit; the console scripts do not."""
+    for name in ("codec", "spec", "conformance"):
+        (tmp_path / f"{name}.py").write_text('raise SystemExit("the working directory was imported")\n')
+    path = Path(sys.executable).parent / script
+    assert path.exists(), f"{script} is not installed beside {sys.executable}"
+    done = subprocess.run([str(path), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: {script} ")
