@@ -108,15 +108,17 @@ def _connect(origin: Origin, started: float, deadline: float) -> socket.socket:
 def _handshake(
     sock: socket.socket, origin: Origin, context: ssl.SSLContext, started: float, deadline: float
 ) -> ssl.SSLSocket:
-    """The TLS handshake (SNI: *origin*'s host), bounded by the deadline as a whole."""
+    """The TLS handshake (SNI: *origin*'s host), bounded by the deadline as a whole.  On any
+    failure the socket is closed (the TLS socket owns it once it wraps it)."""
     error: type[ConnectError | TLSError]
+    owner: socket.socket = sock
     try:
-        tls = context.wrap_socket(sock, server_hostname=origin.host, do_handshake_on_connect=False)
+        owner = tls = context.wrap_socket(sock, server_hostname=origin.host, do_handshake_on_connect=False)
         tls.settimeout(max(deadline - time.monotonic(), 1e-3))
         tls.do_handshake()
         return tls
     except TimeoutError:
-        sock.close()
+        owner.close()
         raise timeout_error("tls", started, deadline) from None
     except ssl.SSLCertVerificationError as exc:
         error, reason = TLSError, f"the certificate does not verify: {exc.verify_message or exc.reason}"
@@ -125,7 +127,7 @@ def _handshake(
         reason = "the peer closed the connection" if isinstance(exc, ssl.SSLError) else exc.strerror or str(exc)
     except (OSError, ValueError) as exc:  # no common protocol or cipher, a bad record, ...
         error, reason = TLSError, getattr(exc, "reason", None) or str(exc)
-    sock.close()
+    owner.close()
     message = f"TLS handshake with {origin.host}:{origin.port} failed: {detail(reason)}"
     raise error(message, phase="tls", elapsed=time.monotonic() - started)
 
