@@ -23,6 +23,11 @@ compiled once per :class:`Scrubber`: at each position it tries only the secrets 
 with that character, found by bisection, so the time does not grow with the number of secrets),
 only where the view differs from its parent; what it finds is mapped back to the span of the
 original text it came from, widened to whole escapes, and the spans are merged and replaced.
+Decoding is the costly part, so it is done only where it can matter: every encoding the sinks
+use leaves letters and digits as they are, so the text is first searched (as it is) for each
+secret's longest run of three or more of them, and decoded only around those places, after
+each secret variable's name and after each ``://``.  A secret without such a run (``"&<>%``)
+makes its scrubber decode every text whole: still linear, a few times slower.
 
 Promises: no secret given to a scrubber survives in any of those encodings (tests plant one full
 of ``"&<>\\%+'`` and search for every form; a Hypothesis property checks arbitrary secrets); the
@@ -35,14 +40,15 @@ holds it whole.  Scrubbing is not idempotent on ``<redacted>`` if a secret occur
 from __future__ import annotations
 
 import functools
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Final
 from urllib.parse import unquote_to_bytes
 
 import codec
 
-from .decoded_views import decoded_views
+from .decoded_views import View, decoded_views
 
 __all__ = [
     "MAX_PATTERN",
@@ -121,17 +127,23 @@ _NAMES_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 def _pairs_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    """The value of a secret variable (group ``value``) as a form, a query, JSON or ``repr``
-    writes it, and the password of URL user information; in any decoded view."""
+    """The value of a secret variable (group ``value`` or ``quoted``) as a form, a query, JSON or
+    ``repr`` writes it; in any decoded view."""
     if names not in _NAMES_CACHE:
         alt = "|".join(re.escape(n) for n in names) or r"(?!)"
         _NAMES_CACHE[names] = re.compile(
             rf"(?i:\b(?:{alt})=(?P<value>[^&\s'\"<>]+))"
-            rf"|(?P<q>[\"'])(?i:{alt})(?P=q)\s*[:,]\s*(?P<q2>[\"'])(?P<quoted>(?:\\.|(?!(?P=q2))[^\\])+)(?P=q2)"
-            r"|\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:?#]*:(?P<userinfo>[^/\s@?#]+)@",
+            rf"|(?P<q>[\"'])(?i:{alt})(?P=q)\s*[:,]\s*(?P<q2>[\"'])(?P<quoted>(?:\\.|(?!(?P=q2))[^\\])+)(?P=q2)",
             re.DOTALL,
         )
     return _NAMES_CACHE[names]
+
+
+# the password of URL user information; starts with a literal, so it is searched for quickly
+_USERINFO: Final = re.compile(r"://[^/\s@:?#]*:(?P<userinfo>[^/\s@?#]+)@")
+_ANCHOR: Final = re.compile(r"[A-Za-z0-9]{3,}")
+_PAIR_REACH: Final = 4096  # characters after a secret variable's name searched in decoded views
+_ENCODED_WIDTH: Final = 24  # the most characters one character becomes (UTF-8 percent-encoded twice)
 
 
 def has_userinfo(url: str) -> bool:
@@ -174,6 +186,15 @@ class Scrubber:
             pattern = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
         self._search = re.compile(pattern) if pattern else None
         self._reach = max(map(len, self._secrets), default=0)  # the longest match a view can hold
+        # every encoding the sinks use keeps letters and digits as they are: a secret can be in
+        # the text only where its longest run of them is (one without a run of 3 is looked for
+        # everywhere)
+        anchors = [max(_ANCHOR.findall(s), key=len, default="") for s in self._secrets]
+        self._everywhere = not all(anchors)
+        anchor_pattern = None if self._everywhere else _trie_pattern(set(anchors))
+        self._anchors = re.compile(anchor_pattern) if anchor_pattern else None
+        self._everywhere = self._everywhere or bool(self._secrets and self._anchors is None)
+        self._names_lower = [n.lower() for n in self._names]
 
     def __repr__(self) -> str:
         return f"Scrubber({len(self._secrets)} secrets, names={list(self._names)!r})"
@@ -192,14 +213,16 @@ class Scrubber:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The spans of *text* that hold a secret in some encoding, sorted and merged."""
         found: list[tuple[int, int]] = []
-        for view in decoded_views(text):
-            if self._search is not None:
-                for lo, hi in view.windows(self._reach):
-                    for m in self._search.finditer(view.text, lo, hi):
-                        found.append(view.source_span(m.start(), self._extend(view.text, m)))
-            for m in self._pairs.finditer(view.text):
-                group = m.lastgroup or "value"
-                found.append(view.source_span(m.start(group), m.end(group)))
+        lowered = text.lower()
+        names = [n for n in self._names_lower if n in lowered]  # names are letters: never encoded
+        if self._everywhere:
+            for view in decoded_views(text):
+                found.extend(self._view_spans(view, bool(names)))
+        else:
+            found.extend(self._view_spans(View(text), bool(names)))
+            for lo, hi in self._regions(text, lowered, names):
+                for view in itertools.islice(decoded_views(text[lo:hi]), 1, None):  # the decoded ones
+                    found.extend((lo + a, lo + b) for a, b in self._view_spans(view, bool(names)))
         found.sort()
         merged: list[tuple[int, int]] = []
         for start, end in found:
@@ -209,6 +232,48 @@ class Scrubber:
             else:
                 merged.append((start, end))
         return merged
+
+    def _view_spans(self, view: View, names: bool) -> Iterator[tuple[int, int]]:
+        """The spans (of the view's root text) that secrets, secret variables' values and URL
+        passwords take in one view."""
+        if self._search is not None:
+            for lo, hi in view.windows(self._reach):
+                for m in self._search.finditer(view.text, lo, hi):
+                    yield view.source_span(m.start(), self._extend(view.text, m))
+        if names:
+            for m in self._pairs.finditer(view.text):
+                group = m.lastgroup or "value"
+                yield view.source_span(m.start(group), m.end(group))
+        if "://" in view.text:
+            for m in _USERINFO.finditer(view.text):
+                yield view.source_span(m.start("userinfo"), m.end("userinfo"))
+
+    def _regions(self, text: str, lowered: str, names: list[str]) -> list[tuple[int, int]]:
+        """The stretches of *text* whose decoded views can hold a secret or a secret variable:
+        around each secret's anchor, after each variable's name and each ``://``.  A stretch
+        starts at the beginning of a run of backslashes, so that its escapes pair as they do in
+        the whole text."""
+        reach = _ENCODED_WIDTH * self._reach + 16
+        wanted = [(m.start() - reach, m.end() + reach) for m in self._anchors.finditer(text)] if self._anchors else []
+        for name in names:
+            at = lowered.find(name)
+            while at >= 0:
+                wanted.append((at - 16, at + len(name) + _PAIR_REACH))
+                at = lowered.find(name, at + 1)
+        at = text.find("://")
+        while at >= 0:
+            wanted.append((at, at + 1024))
+            at = text.find("://", at + 3)
+        regions: list[tuple[int, int]] = []
+        for lo, hi in sorted(wanted):
+            lo, hi = max(lo, 0), min(hi, len(text))
+            while lo > 0 and text[lo - 1] == "\\":
+                lo -= 1
+            if regions and lo <= regions[-1][1]:
+                regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
+            else:
+                regions.append((lo, hi))
+        return regions
 
     def _extend(self, text: str, m: re.Match[str]) -> int:
         """The end of a match, run over the whole of a long secret that the text holds whole."""

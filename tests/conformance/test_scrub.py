@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from conformance.scrub import MAX_PATTERN, REDACTED, REDACTED_XML, Scrubber, has_userinfo, scrub, secret_values
 
 PASSWORD = "Pa\"&<>\\%+' wé😀ss"  # every character a sink escapes, a space, non-ASCII and astral
+# the same with a run of letters and digits: found around that run, not by decoding all the text
+ANCHORED = "hunter2Secret\"&<>\\%+' wé😀ss"
 
 
 def _lower_hex(encoded: str) -> str:
@@ -84,30 +86,47 @@ def survivors(out: str, secret: str) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("secret", [PASSWORD, ANCHORED], ids=["no-anchor", "anchored"])
 @pytest.mark.parametrize("encoding", sorted(ENCODINGS))
-def test_the_password_goes_in_every_encoding(encoding: str) -> None:
-    password = PASSWORD if encoding != "quote-latin-1" else PASSWORD.replace("😀", "")  # Latin-1 has no emoji
-    text = f"error 17: bad value {ENCODINGS[encoding](password)} (try again)"
+def test_the_password_goes_in_every_encoding(encoding: str, secret: str) -> None:
+    password = secret if encoding != "quote-latin-1" else secret.replace("😀", "")  # Latin-1 has no emoji
+    filler = json.dumps(['\\n "q" &amp; %41 ' * 200])  # escapes far from the secret
+    text = f"{filler} error 17: bad value {ENCODINGS[encoding](password)} (try again) {filler}"
     out = Scrubber([password]).scrub(text)
     assert REDACTED in out
     assert survivors(out, password) == []
-    assert out.startswith("error 17: bad value ") and out.endswith(" (try again)")
+    assert out.startswith(f"{filler} error 17: bad value ") and out.endswith(f" (try again) {filler}")
 
 
-def test_a_document_that_echoes_the_password_everywhere_keeps_none() -> None:
+@pytest.mark.parametrize("secret", [PASSWORD, ANCHORED], ids=["no-anchor", "anchored"])
+def test_a_document_that_echoes_the_password_everywhere_keeps_none(secret: str) -> None:
     """One text holding every form at once, several times, in one JSON report written to XML."""
-    echoed = " | ".join(encode(PASSWORD) for name, encode in ENCODINGS.items() if name != "quote-latin-1")
-    report = json.dumps({"message": echoed, "notes": [echoed, {"loginPassword": PASSWORD}]})
+    echoed = " | ".join(encode(secret) for name, encode in ENCODINGS.items() if name != "quote-latin-1")
+    report = json.dumps({"message": echoed, "notes": [echoed, {"loginPassword": secret}]})
     junit = _xml_attr(report) + _xml_text(report)
-    scrubber = Scrubber([PASSWORD])
+    scrubber = Scrubber([secret])
     for text in (echoed, report, junit, repr(report)):
         out = scrubber.scrub(text)
-        assert survivors(out, PASSWORD) == [], text[:200]
+        assert survivors(out, secret) == [], text[:200]
     document = f"<r>{junit}</r>"
     parsed = ET.fromstring(scrubber.scrub(document, REDACTED_XML))  # the scrubbed document still parses
-    assert survivors(ET.tostring(parsed, encoding="unicode"), PASSWORD) == []
+    assert survivors(ET.tostring(parsed, encoding="unicode"), secret) == []
 
 
+def test_escapes_pair_as_in_the_whole_text_however_far_back_they_start() -> None:
+    """A run of backslashes longer than the stretch searched around the anchor: the stretch
+    starts where the run starts, so the JSON escapes of the secret still pair right."""
+    for before in ("\\" * 5001, "\\" * 5000, "%" * 5000, "&amp;" * 2000):
+        text = json.dumps(before + ANCHORED)
+        assert survivors(Scrubber([ANCHORED]).scrub(text), ANCHORED) == []
+
+
+ANCHORED_SECRETS = st.builds(
+    lambda a, core, b: a + core + b,
+    st.text(alphabet=st.sampled_from("\"&<>\\%+' é😀\n"), max_size=6),
+    st.text(alphabet="abcXYZ0189", min_size=3, max_size=8),
+    st.text(alphabet=st.sampled_from("\"&<>\\%+' é😀\n"), max_size=6),
+)
 SECRET_CHARS = st.text(
     alphabet=st.one_of(st.sampled_from("\"&<>\\%+' =/;:#?@"), st.characters(codec="utf-8")), min_size=4, max_size=24
 )
@@ -123,6 +142,21 @@ def test_no_encoded_form_of_any_secret_survives(secret: str, before: str, after:
         return
     out = Scrubber([secret]).scrub(text)
     assert survivors(out, secret) == []
+
+
+@settings(max_examples=200)
+@given(
+    secret=ANCHORED_SECRETS,
+    before=CONTEXT,
+    filler=st.sampled_from(["", "\\\\ " * 400, "&amp;%41\\n" * 300]),
+    encoding=st.sampled_from(sorted(ENCODINGS)),
+)
+def test_anchored_secrets_go_with_escapes_all_around(secret: str, before: str, filler: str, encoding: str) -> None:
+    try:
+        text = ENCODINGS[encoding](filler + before + secret + filler)
+    except UnicodeError:
+        return
+    assert survivors(Scrubber([secret]).scrub(text), secret) == []
 
 
 @settings(max_examples=100)
