@@ -334,3 +334,10 @@ def test_no_failure_leaks_a_socket() -> None:
             del raised
         finally:
             gc.enable()
+
+
+def test_connections_are_opened_with_tcp_nodelay() -> None:
+    with serving(hostile.keep_alive) as server, Client(timeout=TIMEOUT) as client:
+        client.request("POST", server.url)
+        (connection,) = client._pool._idle[next(iter(client._pool._idle))]  # white box: the pooled connection
+        assert connection._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
