@@ -11,14 +11,20 @@ The packages show the architecture:
 * :mod:`conformance.reference` -- the reference server, a stateful simulator of the vendor;
 * :mod:`conformance.endpoints` -- every piece of per-endpoint behaviour the kit needs;
 * :mod:`conformance.judge` judges one exchange; :mod:`conformance.results` is the one result
-  model every mode produces and :mod:`conformance.report` the only writer of reports.
+  model every mode produces and :mod:`conformance.report` the only writer of reports;
+* :mod:`conformance.scrub` is the one secret scrubber every sink applies last (reading text
+  through :mod:`conformance.decoded_views`), and :mod:`conformance.peertext` makes a peer's
+  strings safe to show (escaped controls, XML-safe, cut);
+* :mod:`conformance.http` is the kit's own HTTP/1.1 client, bounded in time and memory, and
+  :mod:`conformance.pacing` paces a run (rate limit, request budget).
 
 Layers, lowest first.  A module imports from its own layer and the layers below it, never from
 one above, and the imports form no cycle (``tests/conformance/test_conformance_layout.py`` reads this list
 and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
-   ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``
+   ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``, ``decoded_views``,
+   ``scrub``, ``peertext``, ``http``, ``pacing``
 2. judging, reporting and the reference server's state: ``judge``, ``report``,
    ``reference.store``, ``reference.integrity``, ``reference.answers``
 3. per-endpoint behaviour: ``endpoints``

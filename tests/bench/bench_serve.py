@@ -10,14 +10,18 @@ server do not share a GIL): ``python bench_serve.py reference|static DATA_DIR [D
   request of the benchmark.
 
 Prints one JSON line (``url``, ``ca``) once listening; stops when its stdin closes.
+:func:`serving` runs one from a benchmark and yields that line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,31 @@ def static_answer() -> tuple[bytes, bytes]:
     return answer.content_type.encode("latin-1"), answer.body
 
 
+@contextlib.contextmanager
+def serving(kind: str, *args: Path) -> Iterator[dict[str, str]]:
+    """Run ``bench_serve.py KIND ARGS...`` in a process of its own; yield its ``url`` and ``ca``."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), kind, *map(str, args)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {kind} server did not start (exit code {process.wait()})")
+        yield json.loads(line)
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _wait_for_eof(stop: Any) -> None:
     sys.stdin.read()
     stop()
@@ -56,8 +85,9 @@ def serve_reference(data_dir: Path, db: Path) -> None:
 
 def serve_static(data_dir: Path) -> None:
     from conformance.reference.app import DEFAULT_MAX_CONCURRENCY
-    from conformance.reference.serve import _OUTER_LIMIT_FACTOR, ServerGroup, _bind, _url
+    from conformance.reference.serve import _OUTER_LIMIT_FACTOR, ServerGroup, _url
     from conformance.reference.tls import server_tls
+    from conformance.reference.transport import DEFAULT_HEAD_TIMEOUT, bind
 
     content_type, body = static_answer()
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
@@ -75,9 +105,10 @@ def serve_static(data_dir: Path) -> None:
         await send({"type": "http.response.body", "body": body})
 
     with server_tls(data_dir) as files:  # the reference server's chain, from the same test CA
-        server = ServerGroup._server(app, files, DEFAULT_MAX_CONCURRENCY * _OUTER_LIMIT_FACTOR, "warning")
+        limit = DEFAULT_MAX_CONCURRENCY * _OUTER_LIMIT_FACTOR
+        server = ServerGroup._server(app, files, limit, "warning", DEFAULT_HEAD_TIMEOUT)
         ca = str(files.ca_file)
-    sock = _bind("127.0.0.1", 0)
+    sock = bind("127.0.0.1", 0)
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -14,13 +14,9 @@ uvicorn configuration answering a static body (:mod:`bench_serve`), loaded the s
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sqlite3
 import statistics
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +31,7 @@ from bench_load import (
     run_load,
 )
 from bench_results import record_line
+from bench_serve import serving
 
 CONNECTIONS = int(os.environ.get("COMODO_BENCH_CONNECTIONS", "16"))
 SECONDS = float(os.environ.get("COMODO_BENCH_LOAD_SECONDS", "5"))
@@ -43,35 +40,11 @@ SECTION = f"reference server, HTTPS on loopback, {CONNECTIONS} keep-alive connec
 HERE = Path(__file__).resolve().parent
 
 
-@contextlib.contextmanager
-def _server(kind: str, *args: Path) -> Iterator[dict[str, str]]:
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "bench_serve.py"), kind, *map(str, args)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {kind} server did not start (exit code {process.wait()})")
-        yield json.loads(line)
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], dict[str, str], Path]]:
     data = tmp_path_factory.mktemp("bench-server")
     db = data / "reference.sqlite3"
-    with _server("reference", data, db) as reference, _server("static", data) as static:
+    with serving("reference", data, db) as reference, serving("static", data) as static:
         yield reference, static, db
 
 
