@@ -10,15 +10,18 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import functools
+import random
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ..report import finish_run
 from ..results import CouldNotRun
-from .adapter import DEFAULT_ANSWER_TIMEOUT
+from .adapter import DEFAULT_ANSWER_TIMEOUT, DEFAULT_MAX_LINE_BYTES
 from .command import DEFAULT_COMMAND_TIMEOUT
-from .modes import check_decoder, check_requests, listen
+from .decoding import check_decoder
+from .modes import check_requests, listen
+from .recording import DEFAULT_MAX_REQUEST_BYTES
 from .variants import Variant, variants
 
 __all__ = ["add_client_parser", "cmd_client"]
@@ -94,6 +97,21 @@ def _positive(text: str) -> float:
     return value
 
 
+def _byte_count(text: str) -> int:
+    """A number of bytes, with an optional K (KiB) or M (MiB) suffix; at least 1 KiB."""
+    units = {"k": 1024, "m": 1024 * 1024}
+    number, unit = (text[:-1], units[text[-1].lower()]) if text[-1:].lower() in units else (text, 1)
+    if not number.isdigit() or int(number) * unit < 1024:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes of at least 1024 (e.g. 1M, 512K), got {text!r}")
+    return int(number) * unit
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of examples (0 or more), got {text!r}")
+    return int(text)
+
+
 def _argument_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     """One line on stderr and exit status 2 (argparse's default prints the usage first)."""
     print(f"{parser.prog}: {message} (see --help)", file=sys.stderr)
@@ -150,6 +168,33 @@ def add_client_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--endpoint", action="append", help="--adapter: only this endpoint's variants (repeatable)")
     p.add_argument("--only", action="append", metavar="GLOB", help="--adapter: only variants whose id matches")
     p.add_argument("--dry-run", action="store_true", help="--adapter: list the variants and exit")
+    p.add_argument(
+        "--examples",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="--adapter: after the fixed variants, N more per endpoint drawn by Hypothesis from the tables "
+        "(default 0: the fixed set only); a failing one is shrunk to the smallest that fails",
+    )
+    p.add_argument(
+        "--seed", type=int, help="--adapter --examples: Hypothesis seed (default: random, printed for replay)"
+    )
+    p.add_argument(
+        "--max-line-bytes",
+        type=_byte_count,
+        default=DEFAULT_MAX_LINE_BYTES,
+        metavar="BYTES",
+        help=f"--adapter: read at most this much of one line of the adapter's output (default {DEFAULT_MAX_LINE_BYTES}, "
+        "1 MiB; K and M suffixes); a longer line is a finding and the rest of it is dropped",
+    )
+    p.add_argument(
+        "--max-request-bytes",
+        type=_byte_count,
+        default=DEFAULT_MAX_REQUEST_BYTES,
+        metavar="BYTES",
+        help=f"keep at most this much of each request body (default {DEFAULT_MAX_REQUEST_BYTES}, 1 MiB; K and M "
+        "suffixes); the rest is counted, and a request cut so is judged by what the kept part shows, with a note",
+    )
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report here (every failing example)")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per request or variant; CMD's output not shown")
@@ -165,16 +210,17 @@ def _chosen_variants(args: argparse.Namespace) -> list[Variant]:
         raise CouldNotRun(f"--endpoint: {exc}") from None
     if args.only:
         chosen = [v for v in chosen if any(fnmatch.fnmatchcase(v.id, p) for p in args.only)]
-    if not chosen:
+    if not chosen and not args.examples:
         raise CouldNotRun("no response variant matches --endpoint/--only")
     return chosen
 
 
-def _dry_run(chosen: list[Variant]) -> int:
+def _dry_run(chosen: list[Variant], examples: int) -> int:
     for v in chosen:
-        kind = "refuse" if v.malformed else (f"note {v.note}" if v.note else "letter")
+        kind = f"note {v.note}" if v.note else v.kind
         print(f"{v.id}  [{kind}]  {v.about}")
-    print(f"\n{len(chosen)} variants")
+    drawn = f", then {examples} per endpoint drawn by Hypothesis" if examples else ""
+    print(f"\n{len(chosen)} variants{drawn}")
     return 0
 
 
@@ -191,14 +237,30 @@ def cmd_client(args: argparse.Namespace) -> int:
                 raise CouldNotRun("--adapter needs the adapter to run: client --adapter -- CMD ARGS")
             chosen = _chosen_variants(args)
             if args.dry_run:
-                return _dry_run(chosen)
-            run = check_decoder(command, chosen, timeout=args.timeout or DEFAULT_ANSWER_TIMEOUT, quiet=args.quiet)
+                return _dry_run(chosen, args.examples)
+            run_seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+            run = check_decoder(
+                command,
+                chosen,
+                timeout=args.timeout or DEFAULT_ANSWER_TIMEOUT,
+                quiet=args.quiet,
+                max_line=args.max_line_bytes,
+                examples=args.examples,
+                run_seed=run_seed,
+                endpoints=args.endpoint,
+            )
         elif args.listen:
             if command:
                 raise CouldNotRun("--listen runs no CMD (drive the vendor by hand, or drop --listen)")
             host, port = args.listen
             run = listen(
-                host, port, account=args.account, lenient=args.lenient, tls=not args.no_tls, data_dir=args.data_dir
+                host,
+                port,
+                account=args.account,
+                lenient=args.lenient,
+                tls=not args.no_tls,
+                data_dir=args.data_dir,
+                max_request_bytes=args.max_request_bytes,
             )
         else:
             if not command:
@@ -210,6 +272,7 @@ def cmd_client(args: argparse.Namespace) -> int:
                 tls=not args.no_tls,
                 timeout=args.timeout or DEFAULT_COMMAND_TIMEOUT,
                 quiet=args.quiet,
+                max_request_bytes=args.max_request_bytes,
             )
         return finish_run(run, sys.stdout, junit=args.junit, json_path=args.json)
     except CouldNotRun as exc:
