@@ -30,21 +30,30 @@ CLIENT_HELP = """\
 Check a client program: every request it sends (default), or how it decodes answers (--adapter).
 
 Requests: starts a checking vendor on loopback (the reference server, recording and judging every
-request), runs CMD with COMODO_API_URL (the base URL ending /products/), SSL_CERT_FILE and
-COMODO_CA_FILE (the test CA; not with --no-tls) and COMODO_LOGIN_NAME / COMODO_LOGIN_PASSWORD /
+request), runs CMD with COMODO_API_URL (the base URL ending /products/), COMODO_CA_FILE and
+SSL_CERT_FILE (the test CA; not with --no-tls) and COMODO_LOGIN_NAME / COMODO_LOGIN_PASSWORD /
 COMODO_SASP_SESSION_ID (a throw-away account), and judges each request for path, method,
-Content-Type, names, lengths, values and the required / conditional / exclusive rules, citing the
-table row it breaks.  A request that only a note's lenient reading accepts fails (a vendor taking
-the strict reading refuses it) unless --lenient; where the documents leave the outcome open the
-request passes with a note.  CMD's exit status is reported, not judged.
+Content-Type, names, lengths, values and the required / conditional / exclusive rules.  Every
+rule a request breaks is listed, each citing its table row and the code the vendor answers, the
+one it answers first marked.  A fault that only a note's lenient reading forgives fails (a vendor
+taking the strict reading refuses it) unless --lenient; where the documents leave the outcome open
+the request passes with a note.  CMD's exit status is reported, not judged.  When no request
+arrives the report says why: the client did not trust the CA (a TLS handshake broken off), plain
+HTTP to the HTTPS port, or the handshake's error.  Of each body the first --max-request-bytes are
+kept; a request cut so is judged by what the kept part shows, with a note.
 
 --listen HOST:PORT: no CMD; the vendor stays up for a client driven by hand, printing a verdict
 line per request, until Ctrl+C; the environment for a client is written to a file (path printed).
 
 --adapter: CMD is a decoding adapter speaking JSON lines on stdin/stdout (conformance/ADAPTER.md);
-the kit sends every response variant the tables allow (both formats, every code and status, the
-lenient variants of the notes) and malformed bodies, and compares what the adapter understood with
-the codec's reading.  No secret is printed or written to any report.
+the kit sends every response variant made from the tables (every code in both formats, text
+carrying + %2B %26 %3D %25 ; non-ASCII and empty values, names in other cases where the table says
+names are case-insensitive, shuffled orders, the lenient variants of the notes, bodies that break
+the letter or cannot be read), then --examples N more per endpoint drawn by Hypothesis (--seed S
+replays).  A decoder fails only when it reports what the body does not say; tolerating a departure
+is a note.  Stdout belongs to the protocol: the adapter logs to stderr (a stray stdout line fails
+the variant it came with); its last 40 stderr lines are shown when it dies.  No secret is printed
+or written to any report.
 """
 
 CLIENT_EPILOG = """\
@@ -53,22 +62,31 @@ examples:
       run my_client.py against the checking vendor; exit 1 if any request breaks a rule
   python -m conformance client --no-tls --junit client.xml --json client.json -- ./client.sh
       plain HTTP; reports for CI (no password or SASP session id in them)
+  python -m conformance client --data-dir .comodo-ca -- java -Djavax.net.ssl.trustStore=... -jar client.jar
+      keep the test CA in .comodo-ca across runs (import .comodo-ca/ca.pem into a trust store once)
   python -m conformance client --listen 127.0.0.1:8443
       keep the checking vendor up; drive your client by hand (. the printed client.env first)
   python -m conformance client --adapter -- python -m conformance.adapters.codec_adapter
       check a response decoder through the adapter protocol (here the reference adapter: passes)
+  python -m conformance client --adapter --examples 500 --seed 7 -- node my-adapter.js
+      the fixed variants, then 500 per endpoint drawn by Hypothesis (a failing one shrunk)
   python -m conformance client --adapter --dry-run
-      list every response variant an adapter is sent
+      list every response variant an adapter is sent, and what each is (letter, note, ...)
 
 environment given to CMD:
   COMODO_API_URL            base URL ending /products/
-  SSL_CERT_FILE, COMODO_CA_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, NODE_EXTRA_CA_CERTS
-                            the test CA file (not set with --no-tls)
+  COMODO_CA_FILE, SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS
+                            the test CA file (not set with --no-tls); PHP's cURL, Java and others
+                            need it passed: README, "TLS set-up"
   COMODO_LOGIN_NAME, COMODO_LOGIN_PASSWORD, COMODO_SASP_SESSION_ID
                             the vendor's throw-away account and a SASP session for it
 
+bounds: --max-request-bytes (1 MiB) of each request body; --adapter: --max-line-bytes (1 MiB) of
+each line of the adapter's output, JSON up to 32 levels deep, --timeout (10 s) per answer.
+
 exit status: 0 conforming, 1 not conforming (or no request arrived), 2 could not run (a one-line
-reason on stderr: bad arguments, CMD not found, the vendor could not start).
+reason on stderr -- bad arguments, CMD not found, the vendor could not start -- followed, for an
+adapter that never answered, by its last lines of stderr).
 """
 
 
@@ -273,6 +291,7 @@ def cmd_client(args: argparse.Namespace) -> int:
                 timeout=args.timeout or DEFAULT_COMMAND_TIMEOUT,
                 quiet=args.quiet,
                 max_request_bytes=args.max_request_bytes,
+                data_dir=args.data_dir,
             )
         return finish_run(run, sys.stdout, junit=args.junit, json_path=args.json)
     except CouldNotRun as exc:

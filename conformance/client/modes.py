@@ -158,9 +158,11 @@ def check_requests(
     out: IO[str] | None = None,
     command_out: IO[str] | None = None,
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    data_dir: Path | None = None,
 ) -> Run:
     """Requests mode: the checking vendor, *command* against it (stopped after *timeout*
-    seconds), every request it sent judged (of each body the first *max_request_bytes* kept).
+    seconds), every request it sent judged (of each body the first *max_request_bytes* kept);
+    the test CA is kept in *data_dir* (default: a temporary folder).
     A verdict line per request on *out* and the command's output on *command_out* (default
     stdout and stderr), unless *quiet*."""
     out = out or sys.stdout
@@ -170,7 +172,7 @@ def check_requests(
         credentials,
         recorder,
     ):
-        with checking_vendor(recorder, credentials, tls=tls, lenient=lenient) as (vendor, group):
+        with checking_vendor(recorder, credentials, tls=tls, lenient=lenient, data_dir=data_dir) as (vendor, group):
             ca = f" (CA {vendor.ca_file})" if vendor.ca_file else " (plain HTTP)"
             _say(out, f"checking vendor at {vendor.url}{ca}, account {credentials.login_name}")
             env = dict(os.environ)

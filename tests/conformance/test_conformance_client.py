@@ -306,7 +306,10 @@ def test_command_not_found_from_the_shell() -> None:
 def test_help_teaches() -> None:
     done = subprocess.run([PY, "-m", "conformance", "client", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    for needle in ("examples:", "COMODO_API_URL", "SSL_CERT_FILE", "--adapter", "--listen", "exit status"):
+    needles = ["examples:", "COMODO_API_URL", "SSL_CERT_FILE", "--adapter", "--listen", "exit status"]
+    needles += ["--max-request-bytes", "--max-line-bytes", "--examples", "--seed", "Stdout belongs to the protocol"]
+    needles += ["did not trust the CA", "Every\nrule a request breaks is listed", "TLS set-up"]
+    for needle in needles:
         assert needle in done.stdout
 
 
@@ -498,3 +501,14 @@ def test_dry_run_lists_variants(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "UpdateUserEvClickThrough/malformed/no-error-code  [unreadable]" in out
     assert "AutoApplyIdA/" not in out
+
+
+def test_data_dir_keeps_the_test_ca_across_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A client that needs the CA imported once (a Java trust store) gets the same CA every run."""
+    folder = tmp_path / "ca"
+    code, out, err = kit(capsys, "-q", "--data-dir", str(folder), "--", PY, CLIENT)
+    assert code == 0, out + err
+    first = (folder / "ca.pem").read_bytes()
+    code, out, err = kit(capsys, "-q", "--data-dir", str(folder), "--", PY, CLIENT)
+    assert code == 0, out + err
+    assert (folder / "ca.pem").read_bytes() == first
