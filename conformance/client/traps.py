@@ -102,9 +102,11 @@ def orders() -> Iterator[Variant]:
                 shuffled = list(pairs)
                 random.Random(f"{endpoint}/{name}/{n}").shuffle(shuffled)
                 reorderings[f"shuffled-{n}"] = shuffled
+            sent = [pairs]
             for order, reordered in reorderings.items():
-                if reordered == pairs:
+                if reordered in sent:  # no order twice, nor the encoder's own
                     continue
+                sent.append(reordered)
                 about = "parameters in the order " + ", ".join(k for k, _ in reordered)
                 yield form_variant(f"{endpoint}/order/{order}/{name}", endpoint, reordered, about)
 
