@@ -81,14 +81,20 @@ def sent_secrets(body: bytes) -> list[str]:
 
 
 def cut(text: str, limit: int = PEER_TEXT_LIMIT) -> str:
-    """*text*, or when it is longer than *limit* characters its head and its last few characters
-    with a marker between them saying how many were left out (a message's end -- the vendor code
-    a fault earns -- survives a 20 MB name in its middle)."""
+    """*text* as a peer's text is shown: control characters escaped (``\\x1b``: no terminal
+    sequence, and nothing XML cannot hold), and when longer than *limit* characters its head and
+    its last few characters with a marker between them saying how many were left out (a
+    message's end -- the vendor code a fault earns -- survives a 20 MB name in its middle)."""
+    text = text.translate(_CONTROLS)
     if len(text) <= limit:
         return text
     tail = min(60, limit // 4)
     left_out = len(text) - limit
     return f"{text[: limit - tail]}[... {left_out} characters cut ...]{text[len(text) - tail :]}"
+
+
+# C0 controls but TAB, DEL and C1 controls, shown as Python writes them
+_CONTROLS: Final = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09}
 
 
 def _text(data: bytes | None, secrets: list[str], limit: int = 2000) -> str:

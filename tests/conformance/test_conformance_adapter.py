@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -280,25 +281,29 @@ def test_stray_stdout_lines_are_reported_and_the_run_stays_in_step(capsys: pytes
 
 
 def test_an_adapter_that_times_out_is_restarted(capsys: pytest.CaptureFixture[str]) -> None:
+    # message 2 sleeps 30 s: the kit stops it after 3 s (ample for a start-up on a loaded machine)
     code, out, _ = kit(
-        capsys, "--timeout", "0.5", "--only", "UpdateUserEvClickThrough/code-*", "--", PY, HOSTILE, "late", "1"
+        capsys, "--timeout", "3", "--only", "UpdateUserEvClickThrough/code-*", "--", PY, HOSTILE, "late", "30"
     )
     assert code == 1
-    assert "11 variants, 1 failed" in out and "no answer within 0.5 s (the adapter was restarted)" in out
+    assert "11 variants, 1 failed" in out and "no answer within 3 s (the adapter was restarted)" in out
     assert "answered 10 of 11 messages (started 2 time(s))" in out
 
 
 def test_a_crash_shows_the_last_40_lines_of_stderr(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    report = tmp_path / "r.json"
-    code, out, _ = kit(
-        capsys, "--only", "UpdateUserEvClickThrough/code-*", "--json", str(report), "--", PY, HOSTILE, "crash"
-    )
+    report, junit = tmp_path / "r.json", tmp_path / "r.xml"
+    argv = ["--only", "UpdateUserEvClickThrough/code-*", "--json", str(report), "--junit", str(junit)]
+    code, out, _ = kit(capsys, *argv, "--", PY, HOSTILE, "crash")
     assert code == 1
     assert "exited with status 255 instead of answering; its last words:   thrown in /app/Decoder.php on line 40" in out
     assert f"stderr:   (its last {STDERR_LINES} lines)" in out and "| #56 /app/Frame56.php(10): step56()" in out
     (crashed,) = [r for r in json.loads(report.read_text())["results"] if r["outcome"] == "failed"]
     tail = crashed["example"]["adapter_stderr"]
     assert len(tail) == STDERR_LINES and tail[-1].startswith("  thrown in")
+    # its terminal escapes are shown escaped: nothing reaches the terminal raw, the JUnit file parses
+    assert "\x1b" not in out and "| \\x1b[31m#50 /app/Frame50.php" in out
+    case = ET.fromstring(junit.read_text()).find(".//testcase/failure")
+    assert case is not None and "#56 /app/Frame56.php" in (case.text or "")
 
 
 def test_an_adapter_that_never_answers_shows_its_stderr(capsys: pytest.CaptureFixture[str]) -> None:

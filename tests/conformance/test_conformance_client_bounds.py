@@ -125,3 +125,12 @@ def test_judge_cut_request_judges_only_what_the_part_shows() -> None:
     assert judged(b"organizationName=" + b"x" * 64) == [cut_note]
     spec = codec.endpoint_spec("AutoApplyIdA")
     assert len(b"x" * 64) == spec.by_key["organizationname"].max_length
+
+
+def test_a_client_s_output_is_read_a_bounded_line_at_a_time(tmp_path: Path) -> None:
+    """A client writing 100 MB without a newline, in colour: the kit shows 8 KiB of it, escaped."""
+    script = 'printf "\\033[31mred\\033[0m\\n"; head -c 100000000 /dev/zero | tr "\\0" x; echo; echo done'
+    run = run_kit(["client", "--", "sh", "-c", script], tmp_path)
+    assert run.code == 1 and run.peak_mib < BUDGET_MIB
+    assert "  CMD| \\x1b[31mred\\x1b[0m" in run.stderr and "  CMD| done" in run.stderr
+    assert len(run.stderr) < MIB and "\x1b" not in run.stderr

@@ -15,7 +15,7 @@ Answers as the codec's reference adapter does (``conformance.adapters.codec_adap
 ``late``
     sleeps past the kit's timeout on message 2, then answers it, late, before answering 3;
 ``crash``
-    writes a 60-line traceback on stderr and exits on message 3.
+    writes a 60-line traceback on stderr (in colour: terminal escapes) and exits on message 3.
 """
 
 from __future__ import annotations
@@ -48,10 +48,13 @@ def main() -> int:
         elif attack == "late" and number == 2:
             time.sleep(float(sys.argv[2]))
         elif attack == "crash" and number == 3:
-            sys.stderr.write("PHP Fatal error:  Uncaught RuntimeException: cannot parse in /app/Decoder.php:40\n")
+            sys.stderr.write(
+                "\x1b[31mPHP Fatal error:\x1b[0m  Uncaught RuntimeException: cannot parse in /app/Decoder.php:40\n"
+            )
             sys.stderr.write("Stack trace:\n")
             for frame in range(57):
-                sys.stderr.write(f"#{frame} /app/Frame{frame}.php(10): step{frame}()\n")
+                colour = "\x1b[31m" if frame == 50 else ""
+                sys.stderr.write(f"{colour}#{frame} /app/Frame{frame}.php(10): step{frame}()\n")
             sys.stderr.write("  thrown in /app/Decoder.php on line 40\n")
             return 255
         out.write(reply)
