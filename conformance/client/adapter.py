@@ -136,6 +136,7 @@ class Adapter:
         except CannotStart as exc:
             raise AdapterNotRunning(str(exc)) from None
         self.starts += 1
+        self.stderr_tail.clear()  # the last lines of this process's stderr, not its predecessors'
         lines: queue.Queue[object] = queue.Queue()
         self._lines = lines
         threading.Thread(

@@ -119,6 +119,7 @@ def _generated(session: _Session, endpoint: str, examples: int, run_seed: int) -
     smallest failing variant found (its id ``ENDPOINT/generated``)."""
     failures: list[Result] = []
     notes: dict[tuple[str, str], Finding] = {}
+    stopped: list[AdapterNotRunning] = []  # raised after Hypothesis is done, never shrunk
     count = 0
 
     @settings(
@@ -134,8 +135,14 @@ def _generated(session: _Session, endpoint: str, examples: int, run_seed: int) -
     @given(response_variants(endpoint))
     def prop(variant: Variant) -> None:
         nonlocal count
+        if stopped:
+            return
         count += 1
-        result = session.judge(variant, f"{endpoint}/generated")
+        try:
+            result = session.judge(variant, f"{endpoint}/generated")
+        except AdapterNotRunning as exc:
+            stopped.append(exc)
+            return
         for n in result.notes:
             notes[(n.rule, n.message)] = n
         if result.status == "failed":
@@ -145,6 +152,8 @@ def _generated(session: _Session, endpoint: str, examples: int, run_seed: int) -
 
     with contextlib.suppress(_Stop, hypothesis_errors.FlakyFailure, hypothesis_errors.Flaky, ExceptionGroup):
         prop()
+    if stopped:
+        raise stopped[0]
     about = f"{count} variants drawn by Hypothesis (seed {run_seed})"
     if failures:
         last = failures[-1]

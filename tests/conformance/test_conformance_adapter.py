@@ -306,15 +306,16 @@ def test_a_crash_shows_the_last_40_lines_of_stderr(capsys: pytest.CaptureFixture
     assert case is not None and "#56 /app/Frame56.php" in (case.text or "")
 
 
-def test_an_adapter_that_never_answers_shows_its_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("drawn", [[], ["--only", "none", "--examples", "5"]])
+def test_an_adapter_that_never_answers_shows_its_stderr(drawn: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     script = (
         "import sys; sys.stderr.write('Traceback (most recent call last):\\n  File x\\nKeyError: boom\\n'); sys.exit(1)"
     )
-    code, _, err = kit(capsys, "--", PY, "-c", script)
+    code, _, err = kit(capsys, *drawn, "--", PY, "-c", script)
     assert code == 2
     first, *rest = err.splitlines()
     assert "none of its first 3 messages: it exited with status 1; its last words: KeyError: boom" in first
-    assert rest[-3:] == [
+    assert rest == [
         "  adapter stderr| Traceback (most recent call last):",
         "  adapter stderr|   File x",
         "  adapter stderr| KeyError: boom",
