@@ -325,11 +325,29 @@ def render() -> dict[str, str]:
 # ---------------------------------------------------------------------- the command
 
 
+VECTORS_HELP = """\
+Write the portable test vectors: JSON files made from the tables, for client and server authors in
+any language who want them in their own unit tests without running Python.
+
+  requests.json        requests with their canonical bodies: valid ones (with the decoded
+                       variables) and ones with faults (every fault, the code, argument, message
+                       and format the vendor answers; what the lenient reading does where it
+                       differs)
+  responses.json       every response variant of client --adapter's fixed set, with the
+                       parameters a decoder must report and the outcome (success / failure), or
+                       for a body that cannot be read, what it still says for certain
+  vectors.schema.json  a JSON Schema (2020-12) describing both
+
+The same tables give the same bytes: --check compares a copy with them (exit 1 when stale).
+The packaged copy and a README for other languages are in conformance/vectors/.
+"""
+
+
 def add_vectors_parser(sub: Any) -> None:
     p = sub.add_parser(
         "vectors",
         help="write the portable test vectors (JSON, for any language)",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=VECTORS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  python -m conformance vectors --out vectors/\n  python -m conformance vectors --check\n"
         "      exit 1 (and name the files) when the packaged copy is not what the tables give\n",

@@ -68,3 +68,11 @@ def test_the_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFix
     (tmp_path / "responses.json").write_text("{}", encoding="utf-8")
     assert cli.main(["vectors", "--check", str(tmp_path)]) == 1
     assert f"stale: {tmp_path / 'responses.json'}" in capsys.readouterr().out
+
+
+def test_a_folder_it_cannot_write_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert cli.main(["vectors", "--out", str(blocker / "vectors")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("conformance vectors: cannot write")
