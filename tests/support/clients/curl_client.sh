@@ -34,7 +34,7 @@ post() {
         url=$(printf '%s' "$api" | sed 's/^https:/http:/')
     fi
     if [ "$fault" = "no-ca" ]; then
-        env -u CURL_CA_BUNDLE -u SSL_CERT_FILE curl -sS -X POST -H "$form" "$@" "${url}!${endpoint}"
+        (unset CURL_CA_BUNDLE SSL_CERT_FILE; curl -sS -X POST -H "$form" "$@" "${url}!${endpoint}")
     elif [ -n "${COMODO_CA_FILE:-}" ]; then
         curl -sS -X POST -H "$form" --cacert "$COMODO_CA_FILE" "$@" "${url}!${endpoint}"
     else
