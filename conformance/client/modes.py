@@ -21,16 +21,21 @@ Requests: ``python -m conformance client [options] -- CMD ARGS...``
     through on it.  A line per request is printed as it arrives; when CMD exits (or is stopped
     after ``--timeout`` seconds) the failures follow in full, then a summary.  CMD's exit status
     (or its timeout) is reported, never judged: the verdict is about the requests.  CMD's output is shown on
-    stderr, each line prefixed ``CMD|``, with secrets removed.
+    stderr, each line prefixed ``CMD|``, with secrets removed, control characters escaped and each
+    line cut.
 
     Each request is judged for path, method, scheme, Content-Type, names, lengths (in
-    characters), values and the required / conditional / exclusive rules.  A request the
-    documents' letter forbids (the notes' strict readings) is a **failure** citing the table row
-    -- including one that only a note's lenient reading would accept (for example saspSessionID
-    beside loginName, or country ``gb``): a vendor taking the strict reading refuses it.  Where
-    the documents leave the outcome open (a blank optional value, a name spelled in another case)
-    the request passes with a **note**.  ``--lenient`` judges by the lenient readings instead (and
-    the vendor answers by them).  An unknown path is a failure.
+    characters), values and the required / conditional / exclusive rules.  Every rule a request
+    breaks under the documents' letter (the notes' strict readings) is a **failure** citing its
+    table row and the code the vendor answers, the one it answers first marked -- including one
+    that only a note's lenient reading would accept (for example saspSessionID beside loginName,
+    or country ``gb``): a vendor taking the strict reading refuses it.  Where the documents leave
+    the outcome open (a blank optional value, a name spelled in another case) the request passes
+    with a **note**.  ``--lenient`` judges by the lenient readings instead (and the vendor answers
+    by them).  An unknown path is a failure.  Of each body the first ``--max-request-bytes`` are
+    kept (:mod:`conformance.client.recording`).  When no request arrives, the run's failure says
+    why: TLS handshakes the client broke off (it did not trust the CA), plain HTTP to the HTTPS
+    port, or nothing sent at all.
 
 ``--listen HOST:PORT``
     No CMD: the checking vendor stays up for a client driven by hand, printing one verdict line

@@ -112,7 +112,8 @@ def orders() -> Iterator[Variant]:
 
 
 def malformed() -> Iterator[Variant]:
-    """Bodies no reading of the tables can decode: a decoder must refuse them."""
+    """Bodies no reading of the tables can decode: a decoder may refuse them, and must invent nothing
+    if it reads them anyway (see :mod:`conformance.client.grading`)."""
     newline = "text/plain; charset=utf-8"
     form = "application/x-www-form-urlencoded"
     bodies = [
