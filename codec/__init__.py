@@ -7,7 +7,8 @@ kind from :mod:`codec.kinds`, rules, formats, codes, notes).  Vendor this folder
 only attrs and cattrs, and imports itself relatively (it works under any package name).
 
 Client half: :func:`encode_request`, :func:`decode_response`.
-Server half: :func:`decode_request`, :func:`encode_response`, :func:`error_response`.
+Server half: :func:`decode_request` (and :func:`request_faults`: every rule a request breaks),
+:func:`encode_response`, :func:`error_response`.
 
 Modules: ``tables`` (the typed tables), ``kinds`` (one class per value kind), ``models`` (the
 typed requests and responses, generated into ``_models.py`` by ``python -m spec regenerate``),
@@ -42,11 +43,12 @@ from .models import (
     ErrorDetail,
     HttpRequest,
     Request,
+    RequestFault,
     Response,
     UpdateUserEvClickThroughRequest,
     UpdateUserEvClickThroughResponse,
 )
-from .request import decode_request, encode_request, encode_request_fields, request_to_wire
+from .request import decode_request, encode_request, encode_request_fields, request_faults, request_to_wire
 from .response import decode_response, encode_response, error_detail, error_response
 from .tables import (
     AUTO_APPLY_IDA,
@@ -117,6 +119,7 @@ __all__ = [
     "Presence",
     "PresenceAllowance",
     "Request",
+    "RequestFault",
     "RequestInvalid",
     "RequestRejected",
     "RequiredUnlessRule",
@@ -148,5 +151,6 @@ __all__ = [
     "error_response",
     "message_for",
     "parse_message",
+    "request_faults",
     "request_to_wire",
 ]

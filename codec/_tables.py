@@ -1222,6 +1222,8 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                              'mime_type': 'application/x-www-form-urlencoded',
                                              'name': 'urlencoded',
                                              'value': '1'}],
+                                'names_case_insensitive': False,
+                                'names_source_line': 82,
                                 'parameters': [{'attribute': 'error_code',
                                                 'description': 'An integer (see section 2.1 - '
                                                                '"Status Code" - for the possible '
@@ -1841,6 +1843,8 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                               'responses': {'formats': [{'mime_type': 'application/x-www-form-urlencoded',
                                                          'name': 'urlencoded',
                                                          'value': None}],
+                                            'names_case_insensitive': True,
+                                            'names_source_line': 36,
                                             'parameters': [{'attribute': 'error_code',
                                                             'description': 'Error code (see list '
                                                                            'below for possible '

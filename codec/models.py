@@ -10,7 +10,7 @@ spellings of the wire names (``checkFONIsUnique`` -> ``check_fon_is_unique``).  
 numbers, the Y/N flags ``bool``; ``loginPassword`` and ``saspSessionID`` never appear in a repr.
 
 Written by hand here: what is not made from the tables -- :class:`HttpRequest`,
-:class:`EncodedResponse` and :class:`ErrorDetail`.
+:class:`EncodedResponse`, :class:`ErrorDetail` and :class:`RequestFault`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
     "ErrorDetail",
     "HttpRequest",
     "Request",
+    "RequestFault",
     "Response",
     "UpdateUserEvClickThroughRequest",
     "UpdateUserEvClickThroughResponse",
@@ -79,3 +80,25 @@ class EncodedResponse:
     content_type: str
     body: bytes
     status: int = 200
+
+
+@attrs.frozen
+class RequestFault:
+    """One rule a received request breaks (:func:`codec.request_faults` lists them all).
+
+    ``code`` is the vendor error code it earns, ``field`` the variable at fault (None for a name
+    that is no variable, the method or the scheme), ``rule`` the table rule broken
+    (``required``, ``max_length``, ``allowed``, ``unrecognised``, ...), ``argument`` what the
+    vendor's message names (the variable as sent, or the country; None when the template names
+    nothing), ``row`` the table row (``AutoApplyIdA.request.days.allowed``), ``message`` the
+    vendor's message for it and ``detail`` the whole explanation -- for the fault the vendor
+    answers, the message of the :class:`~codec.RequestRejected` that ``decode_request`` raises.
+    """
+
+    code: int
+    field: str | None
+    rule: str
+    argument: str | None
+    row: str
+    message: str
+    detail: str

@@ -7,6 +7,8 @@
 * :func:`decode_request` -- what a server received (method, scheme, content type, body) -> typed
   request, or :class:`RequestRejected` carrying the vendor code to answer, the argument the
   message names and the response format to answer in.
+* :func:`request_faults` -- every rule a received request breaks (:class:`RequestFault`), the
+  one the vendor answers first (the one :func:`decode_request` raises) first.
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from .convert import REQUEST_CLASSES, converter
 from .errors import RequestInvalid, RequestRejected
 from .form import FormError, decode_form, encode_form
 from .messages import message_for, utf8_encodable
-from .models import HttpRequest, Request
+from .models import HttpRequest, Request, RequestFault
 from .tables import ENDPOINTS, EndpointSpec, endpoint_spec
-from .validate import Fault, check_wire, known_keys, name_key, read_pairs
+from .validate import Fault, check_wire, known_keys, name_key, read_names, read_pairs, wire_faults
 
-__all__ = ["Request", "decode_request", "encode_request", "encode_request_fields", "request_to_wire"]
+__all__ = [
+    "Request",
+    "RequestFault",
+    "decode_request",
+    "encode_request",
+    "encode_request_fields",
+    "request_faults",
+    "request_to_wire",
+]
 
 
 def _headers(spec: EndpointSpec) -> tuple[tuple[str, str], ...]:
@@ -165,16 +175,9 @@ def decode_request(
     fmt = _response_format(spec, wire if method == spec.method else {}, version)
 
     def reject(code: int, argument: str | None, field: str | None, rule: str, detail: str) -> RequestRejected:
-        if field is not None and argument == field:
-            argument = _spelled(spec, pairs, field)
-        message = message_for(spec, code, argument) or ""
+        fault = _fault(spec, pairs, code, argument, field, rule, detail)
         return RequestRejected(
-            f"{spec.name}: {detail} (vendor error {code}: {message})",
-            code=code,
-            field=field,
-            rule=rule,
-            argument=argument,
-            response_format=fmt,
+            fault.detail, code=code, field=field, rule=rule, argument=fault.argument, response_format=fmt
         )
 
     if method != spec.method:
@@ -205,6 +208,126 @@ def decode_request(
     return converter.structure(wire, cls) if build is None else build(wire)
 
 
+def _fault(
+    spec: EndpointSpec,
+    pairs: Sequence[tuple[str, str]],
+    code: int,
+    argument: str | None,
+    field: str | None,
+    rule: str,
+    detail: str,
+) -> RequestFault:
+    """One broken rule as the vendor reports it: its message names the variable as first spelled."""
+    if field is not None and argument == field:
+        argument = _spelled(spec, pairs, field)
+    message = message_for(spec, code, argument) or ""
+    row = f"{spec.name}.request.{field}.{rule}" if field else f"{spec.name}.request.{rule}"
+    return RequestFault(
+        code=code,
+        field=field,
+        rule=rule,
+        argument=argument,
+        row=row,
+        message=message,
+        detail=f"{spec.name}: {detail} (vendor error {code}: {message})",
+    )
+
+
+def request_faults(
+    endpoint: str,
+    body: bytes,
+    *,
+    method: str = "POST",
+    scheme: str = "https",
+    content_type: str | None = "application/x-www-form-urlencoded",
+    strict: bool = True,
+    version: str | None = None,
+) -> tuple[RequestFault, ...]:
+    """Every rule a received request breaks, judged as :func:`decode_request` judges it; empty
+    when it decodes.
+
+    The first is the fault the vendor answers -- the one :func:`decode_request` raises, with the
+    same code, variable, rule, argument and message; the rest follow by the tables' precedence
+    (``policy.error_precedence``: -17, -1, -2, -3, -4, -7; within a code, in the order sent for
+    names and in table order for values).  Each pair the form cannot decode is a fault (-2 when
+    its name is unreadable or unknown, -4 naming the variable); so is each unrecognised name (-2),
+    each repeated variable (-4, note ``duplicate-names``), each missing variable (-3), each
+    variable the exclusive rule forbids and each invalid value (-4, -7).  A variable whose pair
+    cannot be decoded is not also reported missing.  Takes the same arguments as
+    :func:`decode_request`.
+    """
+    spec = endpoint_spec(endpoint)
+    pairs, form_errors = _pairs_and_form_errors(body)
+    wire, unrecognised, repeated = read_names(spec, pairs, version)
+    known = known_keys(spec, version)
+
+    def fault(found: Fault, prefixed: bool = True) -> RequestFault:
+        detail = f"{found.field or found.argument}: {found.detail}" if prefixed else found.detail
+        return _fault(spec, pairs, found.code, found.argument, found.field, found.rule, detail)
+
+    transport: list[RequestFault] = []
+    if method != spec.method:
+        transport.append(_fault(spec, pairs, -17, None, None, "method", f"method {method!r}, not {spec.method}"))
+    if scheme.lower() != "https":
+        transport.append(_fault(spec, pairs, -1, None, None, "https", f"scheme {scheme.lower()}, not https"))
+    form: list[RequestFault] = []
+    unreadable: set[str] = set()
+    for error in form_errors:
+        if error.name is None:
+            form.append(_fault(spec, pairs, -2, f"pair {error.index + 1}", None, "form", str(error)))
+            continue
+        f = known.get(name_key(error.name))
+        if f is None:
+            form.append(_fault(spec, pairs, -2, error.name, None, "unrecognised", str(error)))
+        else:
+            unreadable.add(f.name)
+            form.append(_fault(spec, pairs, -4, error.name, f.name, "form", str(error)))
+    names = [fault(u, prefixed=not form_errors) for u in unrecognised]
+    repeats = [fault(r) for r in repeated]
+    values = [
+        fault(v)
+        for v in wire_faults(spec, dict(wire), strict=strict, version=version)
+        if not (v.code == -3 and v.field in unreadable)
+    ]
+    # the one decode_request answers, by the same steps
+    if transport:
+        first = transport[0]
+    elif form:
+        first = names[0] if form[0].code != -2 and names else form[0]
+    elif names:
+        first = names[0]
+    elif repeats and (not values or not _before(spec, values[0], repeats[0])):
+        first = repeats[0]
+    elif values:
+        first = values[0]
+    else:
+        return ()
+    rest = sorted(
+        (f for f in [*transport, *form, *names, *repeats, *values] if f is not first),
+        key=lambda f: spec.policy.rank(f.code),
+    )
+    return (first, *rest)
+
+
+def _pairs_and_form_errors(body: bytes) -> tuple[list[tuple[str, str]], list[FormError]]:
+    """The pairs of *body* that decode, and a :class:`FormError` for each that does not (with
+    its place in the whole body, as :func:`decode_form` would report it)."""
+    try:
+        return decode_form(body), []
+    except FormError:
+        pass
+    pairs: list[tuple[str, str]] = []
+    errors: list[FormError] = []
+    for index, piece in enumerate(body.split(b"&")):
+        if not piece:
+            continue
+        try:
+            pairs.extend(decode_form(piece))
+        except FormError as exc:
+            errors.append(FormError(index, exc.name, exc.reason))
+    return pairs, errors
+
+
 def _spelled(spec: EndpointSpec, pairs: Sequence[tuple[str, str]], field: str) -> str:
     """Notes duplicate-names, names-case-insensitive: a message names a variable as first spelled."""
     for sent, _ in pairs:
@@ -225,5 +348,5 @@ def _readable_pairs(body: bytes) -> list[tuple[str, str]]:
     return out
 
 
-def _before(spec: EndpointSpec, a: Fault, b: Fault) -> bool:
+def _before(spec: EndpointSpec, a: Fault | RequestFault, b: Fault | RequestFault) -> bool:
     return spec.policy.rank(a.code) < spec.policy.rank(b.code)

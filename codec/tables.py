@@ -430,6 +430,7 @@ class EndpointSpec:
     codes: Mapping[int, CodeSpec]
     params: tuple[ParamSpec, ...]
     params_by_key: Mapping[str, ParamSpec]
+    response_names_case_insensitive: bool  # the response table says its names are case-insensitive
     format_field: str | None  # the variable that picks the response format (responseFormat)
     formats: Mapping[str | None, ResponseFormat]
     expected_delivery_meanings: tuple[DeliveryMeaning, ...]
@@ -673,6 +674,7 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             codes=codes,
             params=params,
             params_by_key={p.key: p for p in params},
+            response_names_case_insensitive=responses["names_case_insensitive"],
             format_field=responses["selected_by"],
             formats={f["value"]: _format(f) for f in responses["formats"]},
             expected_delivery_meanings=tuple(

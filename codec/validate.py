@@ -18,7 +18,7 @@ import attrs
 from . import _fast
 from .tables import ENDPOINTS, EndpointSpec, ExclusiveRule, FieldSpec, RequiredUnlessRule, RequiredWhenRule
 
-__all__ = ["Fault", "check_wire", "known_keys", "name_key", "read_pairs"]
+__all__ = ["Fault", "check_wire", "known_keys", "name_key", "read_names", "read_pairs", "wire_faults"]
 
 
 @attrs.frozen
@@ -61,31 +61,44 @@ def read_pairs(
     exact = _fast.exact_names(spec, pairs, version)
     if exact is not None:
         return exact, None
+    wire, unrecognised, repeated = read_names(spec, pairs, version)
+    first = unrecognised or repeated
+    return wire, first[0] if first else None
+
+
+def read_names(
+    spec: EndpointSpec, pairs: Sequence[tuple[str, str]], version: str | None
+) -> tuple[dict[str, str], list[Fault], list[Fault]]:
+    """:func:`read_pairs` with every name fault: the wire dict, each unrecognised name (-2, in the
+    order sent) and each repeated variable (once per variable, in the order of first repeat)."""
     known = known_keys(spec, version)
     wire: dict[str, str] = {}
-    unrecognised: Fault | None = None
-    repeated: Fault | None = None
+    unrecognised: list[Fault] = []
+    repeated: list[Fault] = []
     seen: set[str] = set()
     for name, value in pairs:
         f = known.get(name_key(name))
         if f is None:
-            if unrecognised is None:
-                unrecognised = Fault(
+            unrecognised.append(
+                Fault(
                     -2,
                     None,
                     name,
                     "unrecognised",
                     f"{name!r} is not a variable of {spec.name} {version or spec.document_version}",
                 )
+            )
             continue
         if f.name in seen:
-            if repeated is None:
-                repeated = Fault(spec.policy.duplicate_name_code, f.name, f.name, "duplicate", "sent more than once")
+            if all(r.field != f.name for r in repeated):
+                repeated.append(
+                    Fault(spec.policy.duplicate_name_code, f.name, f.name, "duplicate", "sent more than once")
+                )
             continue
         seen.add(f.name)
         if value != "" or not spec.policy.blank_value_is_absent:
             wire[f.name] = value
-    return wire, unrecognised or repeated
+    return wire, unrecognised, repeated
 
 
 def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
@@ -93,6 +106,15 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
     *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
     if _fast.no_fault(spec, wire, strict, version):
         return None
+    faults = wire_faults(spec, wire, strict=strict, version=version)
+    return faults[0] if faults else None
+
+
+def wire_faults(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> list[Fault]:
+    """Every fault of *wire*, first the one :func:`check_wire` returns: the missing variables (-3)
+    in table order, then the rest by precedence (within a code, the exclusive rule before the
+    values, and values in table order).  An excluded variable beside the one that excludes it is
+    a fault each.  Lenient mode may drop variables from *wire* as :func:`check_wire` does."""
     known = known_keys(spec, version)
     fields = spec.fields_in(version) if version else spec.fields
     names = {f.name for f in known.values()}
@@ -126,14 +148,13 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
         elif isinstance(rule, ExclusiveRule) and rule.field in wire:
             present = [n for n in rule.excludes if n in wire]
             if present and strict:
-                faults.append(
-                    Fault(rule.error_code, present[0], present[0], "exclusive", f"not allowed with {rule.field}")
+                faults.extend(
+                    Fault(rule.error_code, n, n, "exclusive", f"not allowed with {rule.field}") for n in present
                 )
             elif present:
                 for n in present:
                     del wire[n]
-    if missing:
-        return next(missing[f.name] for f in fields if f.name in missing)
+    first = [missing[f.name] for f in fields if f.name in missing]
     # -4 and -7: values, in table order
     endpoint = spec.name
     for f in fields:
@@ -145,7 +166,5 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
             code, rule_name, detail = found
             argument = value if code == -7 else f.name
             faults.append(Fault(code, f.name, argument, rule_name, detail))
-    if not faults:
-        return None
     rank = _RANKS[endpoint]
-    return min(faults, key=lambda fault: rank.get(fault.code, len(rank)))
+    return first + sorted(faults, key=lambda fault: rank.get(fault.code, len(rank)))

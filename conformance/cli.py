@@ -1,8 +1,8 @@
 """``python -m conformance``: check servers and clients against the vendor documents' tables.
 
 Commands: ``server`` (check a server at a URL, or the embedded reference server), ``client``
-(check a client program), ``checks`` (the catalog), ``serve`` (run the reference server),
-``accounts`` (its accounts).
+(check a client program), ``checks`` (the catalog), ``vectors`` (portable test vectors),
+``serve`` (run the reference server), ``accounts`` (its accounts).
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ examples:
       check the vendor (orders carry test=Y; wrong-credential checks need --check-auth)
   python -m conformance client -- ./my-client --order
       check every request a client program sends (it gets COMODO_API_URL)
+  python -m conformance client --adapter -- node my-adapter.js
+      check how a client decodes answers (conformance/ADAPTER.md)
   python -m conformance checks --markdown > CHECKS.md
       the catalog: every check id, what it sends, what it expects, the table row it cites
+  python -m conformance vectors --out vectors/
+      portable test vectors (JSON and its schema) for unit tests in any language
   python -m conformance serve --account demo:secret
       run the reference server for your own tests
 
@@ -258,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
 
         add_client_parser(sub)
     add_checks_parser(sub)
+    with contextlib.suppress(ImportError):
+        from .client.vectors import add_vectors_parser
+
+        add_vectors_parser(sub)
     with contextlib.suppress(ImportError):
         from .reference.commands import add_serve_parser
 

@@ -29,6 +29,7 @@ __all__ = [
     "cite_rule",
     "judge_request",
     "judge_response",
+    "lenient_note",
     "request_row",
     "success_codes",
 ]
@@ -220,7 +221,12 @@ def request_row(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
     return f"{spec.name}.request.{exc.rule}"
 
 
-def _note_for(spec: codec.EndpointSpec, exc: codec.RequestRejected) -> str:
+def lenient_note(spec: codec.EndpointSpec, fault: codec.RequestRejected | codec.RequestFault) -> str:
+    """The note whose lenient reading accepts what *fault* (a strict reading's refusal) refuses."""
+    return _note_for(spec, fault)
+
+
+def _note_for(spec: codec.EndpointSpec, exc: codec.RequestRejected | codec.RequestFault) -> str:
     f = spec.by_key.get((exc.field or "").lower())
     if f is not None and f.notes:
         differing = [n for n in f.notes if n in spec.notes and spec.notes[n].differs]

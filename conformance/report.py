@@ -27,7 +27,9 @@ from .judge import cite_rule
 from .results import CouldNotRun, DecodingExample, Exchange, Result, Run
 
 __all__ = [
+    "PEER_TEXT_LIMIT",
     "curl_line",
+    "cut",
     "failure_block",
     "finish_run",
     "print_summary",
@@ -47,6 +49,9 @@ _SECRET_PAIR: Final = re.compile(rf"(?i)\b({_NAMES})(=|%3D)([^&\s'\"]+)")
 _SECRET_JSON: Final = re.compile(rf"(?i)(\"(?:{_NAMES})\"\s*:\s*\")([^\"\\]+)\"")
 _MIN_SEEN_SECRET: Final = 4  # shorter values a client sent are scrubbed from bodies only, not from all text
 _MARKS: Final = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+PEER_TEXT_LIMIT: Final = 400
+"""Characters of a peer-supplied text (a name, a value, an adapter's line or error) a finding
+keeps: the rest is cut with a marker (:func:`cut`)."""
 
 
 # ---------------------------------------------------------------------- secrets
@@ -73,6 +78,23 @@ def sent_secrets(body: bytes) -> list[str]:
     be scrubbed from all text."""
     values = (unquote_plus(m.group(3)) for m in _SECRET_PAIR.finditer(body.decode("latin-1")))
     return [v for v in values if len(v) >= _MIN_SEEN_SECRET]
+
+
+def cut(text: str, limit: int = PEER_TEXT_LIMIT) -> str:
+    """*text* as a peer's text is shown: control characters escaped (``\\x1b``: no terminal
+    sequence, and nothing XML cannot hold), and when longer than *limit* characters its head and
+    its last few characters with a marker between them saying how many were left out (a
+    message's end -- the vendor code a fault earns -- survives a 20 MB name in its middle)."""
+    text = text.translate(_CONTROLS)
+    if len(text) <= limit:
+        return text
+    tail = min(60, limit // 4)
+    left_out = len(text) - limit
+    return f"{text[: limit - tail]}[... {left_out} characters cut ...]{text[len(text) - tail :]}"
+
+
+# C0 controls but TAB, DEL and C1 controls, shown as Python writes them
+_CONTROLS: Final = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09}
 
 
 def _text(data: bytes | None, secrets: list[str], limit: int = 2000) -> str:
@@ -110,6 +132,8 @@ def _example_dict(example: Exchange | DecodingExample, secrets: list[str], ca_fi
             },
             "expected": dict(example.expected),
             "adapter": dict(example.answer) if example.answer is not None else None,
+            "adapter_stdout_not_answers": list(example.stray),
+            "adapter_stderr": list(example.stderr),
         }
     return {
         "request": {
@@ -138,7 +162,13 @@ def result_dict(result: Result, secrets: list[str], ca_file: str | None = None) 
         examples=result.examples,
         reason=scrub(result.reason, secrets) or None,
         findings=[
-            {"severity": f.severity, "rule": f.rule, "message": scrub(f.message, secrets), "cites": cite_rule(f.rule)}
+            {
+                "severity": f.severity,
+                "rule": f.rule,
+                "message": scrub(f.message, secrets),
+                "cites": cite_rule(f.rule),
+                **f.details,
+            }
             for f in result.findings
         ],
     )
@@ -154,6 +184,11 @@ def _example_lines(example: Exchange | DecodingExample, secrets: list[str], ca_f
             lines.append(f"            {line!r}")
         lines.append(f"  expected: {json.dumps(example.expected, ensure_ascii=False)}")
         lines.append(f"  adapter:  {json.dumps(example.answer, ensure_ascii=False, default=str)}")
+        for stray in example.stray:
+            lines.append(f"  stdout:   {stray}")
+        if example.stderr:
+            lines.append(f"  stderr:   (its last {len(example.stderr)} lines)")
+            lines.extend(f"            | {line}" for line in example.stderr)
         return lines
     lines = [f"  request:  {example.method} {example.url}"]
     if example.request_content_type is not None and example.method.upper() != "GET":

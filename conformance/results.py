@@ -29,11 +29,14 @@ class CouldNotRun(Exception):
 @attrs.frozen
 class Finding:
     """One observation: ``failure`` (the implementation breaks a table row) or ``note`` (it takes
-    a reading a note allows).  ``rule`` is the table row or note id."""
+    a reading a note allows).  ``rule`` is the table row or note id; ``details`` what the JSON
+    report adds to it (a request's fault: the vendor ``code``, the ``argument`` its message names,
+    whether the vendor ``answers_first`` with it)."""
 
     severity: Literal["failure", "note"]
     rule: str
     message: str
+    details: Mapping[str, Any] = attrs.field(factory=dict, hash=False, kw_only=True)
 
 
 @attrs.frozen
@@ -58,7 +61,8 @@ class Exchange:
 @attrs.frozen(kw_only=True)
 class DecodingExample:
     """A response variant sent to a decoding adapter, the codec's reading of it and the adapter's
-    answer (None: no usable answer)."""
+    answer (None: no usable answer); ``stray`` the lines it wrote on stdout that were no answer,
+    ``stderr`` the last lines of its stderr when it died on this variant."""
 
     endpoint: str
     content_type: str | None
@@ -66,6 +70,8 @@ class DecodingExample:
     body: bytes
     expected: Mapping[str, Any]
     answer: Mapping[str, Any] | None
+    stray: tuple[str, ...] = ()
+    stderr: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -322,6 +322,8 @@ def _auto_apply_responses(doc: Document, r: dict[str, Any]) -> dict[str, Any]:
             },
         ],
         "selected_by": "responseFormat",
+        "names_case_insensitive": r["format1"]["names"]["case_insensitive"],
+        "names_source_line": r["format1"]["names"]["line"],
         "parameters": params,
         "expected_delivery_meanings": [
             {"hours": d["hours"], "meaning": d["meaning"], "source_line": d["line"]} for d in r["delivery_format0"]
@@ -339,6 +341,8 @@ def _click_through_responses(r: dict[str, Any], actions: list[str]) -> dict[str,
     return {
         "formats": [{"value": None, "name": "urlencoded", "mime_type": r["mime_type"]}],
         "selected_by": None,
+        "names_case_insensitive": r["names"]["case_insensitive"],
+        "names_source_line": r["names"]["line"],
         "parameters": params,
     }
 

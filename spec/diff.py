@@ -310,6 +310,13 @@ def _format_changes(old: Table, new: Table) -> list[Change]:
     o_sel, n_sel = old["responses"].get("selected_by"), new["responses"].get("selected_by")
     if o_sel != n_sel:
         out.append(_change("response-selected-by", "responses", "selected_by", "breaking", [CLIENT], o_sel, n_sel))
+    o_case = old["responses"].get("names_case_insensitive", False)
+    n_case = new["responses"].get("names_case_insensitive", False)
+    if o_case != n_case:  # decoders must now match names in any case (or servers must spell them exactly)
+        whom = [DECODER] if n_case else [SERVER]
+        out.append(
+            _change("response-names-case", "responses", "names_case_insensitive", "breaking", whom, o_case, n_case)
+        )
     o_mean = {m["hours"]: m["meaning"] for m in old["responses"].get("expected_delivery_meanings", [])}
     n_mean = {m["hours"]: m["meaning"] for m in new["responses"].get("expected_delivery_meanings", [])}
     for hours in sorted(o_mean.keys() | n_mean.keys()):

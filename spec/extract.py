@@ -285,6 +285,12 @@ def _actions(doc: Document) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- responses
 
 
+def _names_header(table: Table) -> dict[str, Any]:
+    """Whether a response table's header says its names are case-insensitive
+    (``Variable Name (case insensitive)``), and the header's line."""
+    return {"case_insensitive": "case insensitive" in _col0(table), "line": table.header.number}
+
+
 def _codes_from_cell(doc: Document, line: Line, cell: str) -> list[dict[str, Any]]:
     """Split ``1 = Successful ... -17 = Request used GET rather than POST!`` into code items."""
     text = _text(cell)
@@ -356,7 +362,7 @@ def _auto_apply_responses(doc: Document) -> dict[str, Any]:
     return {
         "kind": "auto_apply",
         "format0": {"mime_type": mime0, "lines": lines_by_case},
-        "format1": {"mime_type": mime1, "parameters": params},
+        "format1": {"mime_type": mime1, "parameters": params, "names": _names_header(params_table)},
         "codes": codes,
         "delivery_format0": delivery,
         "delivery_format1": delivery1,
@@ -409,6 +415,7 @@ def _click_through_responses(doc: Document) -> dict[str, Any]:
         "kind": "click_through",
         "mime_type": m.group(1),
         "parameters": params,
+        "names": _names_header(params_table),
         "statuses": statuses,
         "codes": codes,
     }

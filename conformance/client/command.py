@@ -2,7 +2,8 @@
 
 :func:`spawn` starts a program in a session (process group) of its own and :func:`stop` ends all
 of it (end of input, then SIGTERM, then SIGKILL); :func:`run_command` runs a client program to
-the end, or until its timeout, copying its output -- secrets removed -- with a ``CMD|`` prefix.
+the end, or until its timeout, copying its output -- secrets removed, control characters escaped,
+each line cut -- with a ``CMD|`` prefix.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from typing import IO, Any, Final
 
 import attrs
 
-from ..report import scrub
+from ..report import cut, scrub
 from ..results import CouldNotRun
+from .lines import LongLine, pump_lines
 
 __all__ = ["DEFAULT_COMMAND_TIMEOUT", "CannotStart", "CommandResult", "run_command", "spawn", "stop"]
 
 DEFAULT_COMMAND_TIMEOUT: Final = 60.0
+_OUTPUT_LINE_BYTES: Final = 8 * 1024  # of one line of CMD's output read; the rest dropped
 
 
 class CannotStart(Exception):
@@ -94,15 +97,20 @@ def run_command(
         raise CouldNotRun(str(exc)) from None
     tail: collections.deque[str] = collections.deque(maxlen=40)
 
+    def keep(raw: object) -> None:
+        if isinstance(raw, LongLine):
+            raw = raw.head + f" [... over {_OUTPUT_LINE_BYTES} bytes]".encode()
+        if not isinstance(raw, bytes):
+            return
+        line = cut(scrub(raw.decode("utf-8", "replace").rstrip("\r\n"), secrets()))
+        tail.append(line)
+        if out is not None:
+            with contextlib.suppress(OSError, ValueError):
+                out.write(f"  CMD| {line}\n")
+                out.flush()
+
     def pump() -> None:
-        assert proc.stdout is not None
-        for raw in iter(proc.stdout.readline, b""):
-            line = scrub(raw.decode("utf-8", "replace").rstrip("\r\n"), secrets())
-            tail.append(line)
-            if out is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    out.write(f"  CMD| {line}\n")
-                    out.flush()
+        pump_lines(proc.stdout, keep, max_line=_OUTPUT_LINE_BYTES)
 
     reader = threading.Thread(target=pump, name="cmd-output", daemon=True)
     reader.start()

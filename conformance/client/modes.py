@@ -21,16 +21,21 @@ Requests: ``python -m conformance client [options] -- CMD ARGS...``
     through on it.  A line per request is printed as it arrives; when CMD exits (or is stopped
     after ``--timeout`` seconds) the failures follow in full, then a summary.  CMD's exit status
     (or its timeout) is reported, never judged: the verdict is about the requests.  CMD's output is shown on
-    stderr, each line prefixed ``CMD|``, with secrets removed.
+    stderr, each line prefixed ``CMD|``, with secrets removed, control characters escaped and each
+    line cut.
 
     Each request is judged for path, method, scheme, Content-Type, names, lengths (in
-    characters), values and the required / conditional / exclusive rules.  A request the
-    documents' letter forbids (the notes' strict readings) is a **failure** citing the table row
-    -- including one that only a note's lenient reading would accept (for example saspSessionID
-    beside loginName, or country ``gb``): a vendor taking the strict reading refuses it.  Where
-    the documents leave the outcome open (a blank optional value, a name spelled in another case)
-    the request passes with a **note**.  ``--lenient`` judges by the lenient readings instead (and
-    the vendor answers by them).  An unknown path is a failure.
+    characters), values and the required / conditional / exclusive rules.  Every rule a request
+    breaks under the documents' letter (the notes' strict readings) is a **failure** citing its
+    table row and the code the vendor answers, the one it answers first marked -- including one
+    that only a note's lenient reading would accept (for example saspSessionID beside loginName,
+    or country ``gb``): a vendor taking the strict reading refuses it.  Where the documents leave
+    the outcome open (a blank optional value, a name spelled in another case) the request passes
+    with a **note**.  ``--lenient`` judges by the lenient readings instead (and the vendor answers
+    by them).  An unknown path is a failure.  Of each body the first ``--max-request-bytes`` are
+    kept (:mod:`conformance.client.recording`).  When no request arrives, the run's failure says
+    why: TLS handshakes the client broke off (it did not trust the CA), plain HTTP to the HTTPS
+    port, or nothing sent at all.
 
 ``--listen HOST:PORT``
     No CMD: the checking vendor stays up for a client driven by hand, printing one verdict line
@@ -40,11 +45,10 @@ Requests: ``python -m conformance client [options] -- CMD ARGS...``
 
 Decoder: ``python -m conformance client --adapter -- CMD ARGS...``
     CMD is a *decoding adapter* (JSON lines over stdin/stdout, any language; see
-    ``conformance/ADAPTER.md`` and :mod:`conformance.client.variants`).  The kit sends it every
-    response variant the tables allow -- both formats, every code with its filled message, every
-    status, the lenient variants the notes allow -- and bodies a decoder must refuse, and
-    compares each answer with the codec's reading.  The reference adapter is
-    ``python -m conformance.adapters.codec_adapter``.
+    ``conformance/ADAPTER.md``); :mod:`conformance.client.decoding` sends it every response
+    variant of :mod:`conformance.client.variants` (and, with ``--examples``, Hypothesis's) and
+    grades each answer against what the body says (:mod:`conformance.client.grading`).  The
+    reference adapter is ``python -m conformance.adapters.codec_adapter``.
 
 Reports (:mod:`conformance.report`): the terminal summary, JUnit (a testcase per request or
 variant) and JSON (every request or variant with its example).  loginPassword and saspSessionID
@@ -56,26 +60,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shlex
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
-import codec
-
-from ..adapters.codec_adapter import typed_wire
+from ..reference.transport import HandshakeWatch
 from ..report import progress_line, scrub
-from ..results import CouldNotRun, DecodingExample, Finding, Result, Run
-from .adapter import DEFAULT_ANSWER_TIMEOUT, Adapter, AdapterFailed, AdapterNotRunning, compare
+from ..results import CouldNotRun, Run
 from .command import DEFAULT_COMMAND_TIMEOUT, run_command
-from .recording import Recorder
-from .variants import Variant, expected_reading
+from .recording import DEFAULT_MAX_REQUEST_BYTES, Recorder
 from .vendor import CheckingVendor, Credentials, checking_vendor
 
-__all__ = ["check_decoder", "check_requests", "listen"]
+__all__ = ["check_requests", "listen"]
 
 
 def _say(out: IO[str], text: str) -> None:
@@ -86,12 +85,17 @@ def _say(out: IO[str], text: str) -> None:
 
 @contextlib.contextmanager
 def _recording(
-    account: tuple[str, str] | None, *, lenient: bool, tls: bool, out: IO[str] | None
+    account: tuple[str, str] | None, *, lenient: bool, tls: bool, out: IO[str] | None, max_request_bytes: int
 ) -> Iterator[tuple[Credentials, Recorder]]:
     """Credentials and a recorder that prints a verdict line per request on *out*; raises
     :class:`~conformance.results.CouldNotRun` afterwards if judging a request failed."""
     credentials = Credentials.make(account)
-    recorder = Recorder(secrets=credentials.secrets, lenient=lenient, scheme=None if tls else "https")
+    recorder = Recorder(
+        secrets=credentials.secrets,
+        lenient=lenient,
+        scheme=None if tls else "https",
+        max_request_bytes=max_request_bytes,
+    )
     if out is not None:
         recorder.on_record = lambda r: _say(out, progress_line(r.result(""), r.index, None, recorder.secrets))
     yield credentials, recorder
@@ -99,21 +103,52 @@ def _recording(
         raise CouldNotRun(f"the kit failed: {recorder.errors[0]}")
 
 
-def _requests_run(recorder: Recorder, vendor: CheckingVendor, info: dict[str, Any], started: float) -> Run:
+# OpenSSL's reasons for a handshake the client broke off because it did not trust the certificate
+_DISTRUST: Final = ("UNKNOWN_CA", "CERTIFICATE_UNKNOWN", "BAD_CERTIFICATE", "UNSUPPORTED_CERTIFICATE", "DECRYPT_ERROR")
+
+
+def tls_diagnosis(handshakes: HandshakeWatch, ca_file: str | None) -> list[str]:
+    """Why TLS connections to the checking vendor carried no request, one line per cause."""
+    lines = []
+    distrust = sum(n for reason, n in handshakes.failed.items() if any(d in reason for d in _DISTRUST))
+    silent = handshakes.silent
+    if distrust or silent:
+        how = []
+        if distrust:
+            how.append(f"{distrust} with an alert")
+        if silent:
+            how.append(f"{silent} by closing the connection")
+        lines.append(
+            f"{distrust + silent} TLS handshake(s) broken off by the client ({', '.join(how)}): the client did not "
+            f"trust the CA (COMODO_CA_FILE={ca_file}); point its HTTP library at that file (README: 'TLS set-up')"
+        )
+    plain = handshakes.failed.get("HTTP_REQUEST", 0)
+    if plain:
+        lines.append(f"{plain} plain-HTTP request(s) came to the HTTPS port: use COMODO_API_URL as given (https://)")
+    for reason, count in sorted(handshakes.failed.items()):
+        if reason != "HTTP_REQUEST" and not any(d in reason for d in _DISTRUST):
+            lines.append(f"{count} TLS handshake(s) failed: {reason}")
+    return lines
+
+
+def _requests_run(
+    recorder: Recorder, vendor: CheckingVendor, info: dict[str, Any], started: float, handshakes: HandshakeWatch
+) -> Run:
+    tls = tls_diagnosis(handshakes, vendor.ca_file)
     run = Run(
         mode="client",
         noun="request",
         results=[r.result(vendor.url) for r in recorder.received],
         secrets=recorder.secrets,
         duration=time.monotonic() - started,
-        info={**vendor.info(), **info},
+        info={**vendor.info(), **info, "tls_handshakes": tls},
         ca_file=vendor.ca_file,
     )
     if not run.results:
-        run.run_failures.append(
-            "no request arrived: the client sent nothing to COMODO_API_URL "
-            "(a plain-HTTP request to the HTTPS port is refused before it is seen)"
-        )
+        why = "; ".join(tls) if tls else "the client sent nothing to COMODO_API_URL"
+        run.run_failures.append(f"no request arrived: {why}")
+    elif tls and "command" in run.info:
+        run.info["command"]["summary"] += "; " + "; ".join(tls)
     return run
 
 
@@ -127,14 +162,22 @@ def check_requests(
     quiet: bool = False,
     out: IO[str] | None = None,
     command_out: IO[str] | None = None,
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    data_dir: Path | None = None,
 ) -> Run:
     """Requests mode: the checking vendor, *command* against it (stopped after *timeout*
-    seconds), every request it sent judged.  A verdict line per request on *out* and the
-    command's output on *command_out* (default stdout and stderr), unless *quiet*."""
+    seconds), every request it sent judged (of each body the first *max_request_bytes* kept);
+    the test CA is kept in *data_dir* (default: a temporary folder).
+    A verdict line per request on *out* and the command's output on *command_out* (default
+    stdout and stderr), unless *quiet*."""
     out = out or sys.stdout
     started = time.monotonic()
-    with _recording(account, lenient=lenient, tls=tls, out=None if quiet else out) as (credentials, recorder):
-        with checking_vendor(recorder, credentials, tls=tls, lenient=lenient) as (vendor, _):
+    shown_on = None if quiet else out
+    with _recording(account, lenient=lenient, tls=tls, out=shown_on, max_request_bytes=max_request_bytes) as (
+        credentials,
+        recorder,
+    ):
+        with checking_vendor(recorder, credentials, tls=tls, lenient=lenient, data_dir=data_dir) as (vendor, group):
             ca = f" (CA {vendor.ca_file})" if vendor.ca_file else " (plain HTTP)"
             _say(out, f"checking vendor at {vendor.url}{ca}, account {credentials.login_name}")
             env = dict(os.environ)
@@ -153,7 +196,7 @@ def check_requests(
             "output_tail": list(result.output_tail),
         },
     }
-    return _requests_run(recorder, vendor, info, started)
+    return _requests_run(recorder, vendor, info, started, group.handshakes)
 
 
 def listen(
@@ -165,13 +208,17 @@ def listen(
     tls: bool = True,
     data_dir: Path | None = None,
     out: IO[str] | None = None,
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
 ) -> Run:
     """``--listen``: the checking vendor in the foreground until Ctrl+C / SIGTERM, a verdict line
     per request on *out*; the environment for a client is written to ``client.env`` in
     *data_dir* (a temporary folder by default) and removed at the end."""
     out = out or sys.stdout
     started = time.monotonic()
-    with _recording(account, lenient=lenient, tls=tls, out=out) as (credentials, recorder):
+    with _recording(account, lenient=lenient, tls=tls, out=out, max_request_bytes=max_request_bytes) as (
+        credentials,
+        recorder,
+    ):
         with contextlib.ExitStack() as stack:
             folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="comodo-client-")))
             vendor, group = stack.enter_context(
@@ -197,65 +244,4 @@ def listen(
             )
             _say(out, "a verdict line per request follows; Ctrl+C ends and prints the summary")
             asyncio.run(group.serve(handle_signals=True))
-    return _requests_run(recorder, vendor, {"listen": f"{host}:{port}"}, started)
-
-
-def _variant_result(
-    variant: Variant, expected: Any, answer: dict[str, Any] | None, findings: tuple[Finding, ...]
-) -> Result:
-    reading = {"error": str(expected)} if isinstance(expected, codec.CodecError) else typed_wire(expected)
-    return Result(
-        id=variant.id,
-        group=variant.endpoint,
-        status="failed" if any(f.severity == "failure" for f in findings) else "passed",
-        findings=findings,
-        about=variant.about + (f"; note {variant.note}" if variant.note else ""),
-        example=DecodingExample(
-            endpoint=variant.endpoint,
-            content_type=variant.content_type,
-            response_format=variant.response_format,
-            body=variant.body,
-            expected=reading,
-            answer=answer,
-        ),
-        details={"about": variant.about, "note": variant.note, "must_refuse": variant.malformed},
-    )
-
-
-def check_decoder(
-    command: list[str],
-    chosen: list[Variant],
-    *,
-    timeout: float = DEFAULT_ANSWER_TIMEOUT,
-    quiet: bool = False,
-    out: IO[str] | None = None,
-) -> Run:
-    """``--adapter``: every variant in *chosen* to the adapter *command* (*timeout* seconds per
-    answer), each answer compared with the codec's reading; a line per failing variant on *out*
-    unless *quiet*.  :class:`~conformance.results.CouldNotRun` when the adapter answers nothing."""
-    out = out or sys.stdout
-    started = time.monotonic()
-    adapter = Adapter(command, timeout=timeout)
-    results: list[Result] = []
-    try:
-        for number, variant in enumerate(chosen, 1):
-            expected = expected_reading(variant)
-            answer: dict[str, Any] | None = None
-            try:
-                answer = adapter.ask(variant.message(number))
-                findings = compare(variant, expected, answer)
-            except AdapterFailed as exc:
-                findings = (Finding("failure", "adapter.protocol", str(exc)),)
-            results.append(_variant_result(variant, expected, answer, findings))
-            if results[-1].status == "failed" and not quiet:
-                _say(out, progress_line(results[-1], number, len(chosen), []))
-    except AdapterNotRunning as exc:
-        raise CouldNotRun(str(exc)) from None
-    finally:
-        adapter.close()
-    summary = (
-        f"{shlex.join(command)} answered {adapter.answered} of {len(chosen)} messages "
-        f"(started {adapter.starts} time(s))"
-    )
-    info = {"command": {"argv": list(command), "starts": adapter.starts, "summary": summary}}
-    return Run(mode="adapter", noun="variant", results=results, duration=time.monotonic() - started, info=info)
+    return _requests_run(recorder, vendor, {"listen": f"{host}:{port}"}, started, group.handshakes)

@@ -5,13 +5,20 @@ unchanged and hands it to a :class:`Recorder` before the answer's last byte leav
 never sees an answer that is not yet recorded.  The recorder judges each request
 (:func:`~conformance.client.judging.judge_client_request`) and keeps it as a :class:`Received`,
 which :meth:`Received.result` turns into the kit's one :class:`~conformance.results.Result`.
+
+Bounded in memory whatever a client sends: of each request body the first ``max_request_bytes``
+(:data:`DEFAULT_MAX_REQUEST_BYTES`, ``client --max-request-bytes``) are kept and the rest only
+counted, as they arrive (the reference server itself reads at most its ``max_body`` and drops the
+rest); a request cut so is judged by what the kept part shows for certain
+(:func:`~conformance.client.judging.judge_cut_request`), with a note saying so.  The checking
+vendor's own answers are kept up to the same bound.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -20,9 +27,12 @@ import codec
 from ..asgi import App, Message, Receive, Scope, Send, header, request_method
 from ..report import sent_secrets
 from ..results import Exchange, Finding, Result
-from .judging import judge_client_request
+from .judging import judge_received
 
-__all__ = ["Received", "Recorder", "RecordingApp"]
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "Received", "Recorder", "RecordingApp"]
+
+DEFAULT_MAX_REQUEST_BYTES: Final = 1024 * 1024
+"""Bytes of each request body (and of each answer) the recorder keeps; the rest is counted only."""
 
 
 @attrs.frozen
@@ -41,6 +51,12 @@ class Received:
     status: int | None = None
     response_content_type: str | None = None
     response_body: bytes = b""
+    size: int = -1  # the body's whole size in bytes (-1: all of it was kept)
+
+    @property
+    def cut(self) -> bool:
+        """Whether the kit kept only part of the body."""
+        return self.size > len(self.body)
 
     @property
     def failed(self) -> bool:
@@ -84,7 +100,14 @@ class Received:
             about=f"answered {answered}",
             label=f"{self.method} {self.path} -> {answered}",
             example=exchange,
-            details={"index": self.index, "endpoint": self.endpoint, "scheme": self.scheme, "answered": answered},
+            details={
+                "index": self.index,
+                "endpoint": self.endpoint,
+                "scheme": self.scheme,
+                "answered": answered,
+                "body_bytes": max(self.size, len(self.body)),
+                "body_kept": len(self.body),
+            },
         )
 
 
@@ -98,7 +121,9 @@ class Recorder:
         lenient: bool = False,
         scheme: str | None = None,
         on_record: Callable[[Received], None] | None = None,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     ) -> None:
+        self.max_request_bytes = max_request_bytes
         self._secrets = [s for s in secrets if s]
         self._seen: list[str] = []
         self.lenient = lenient
@@ -121,9 +146,11 @@ class Recorder:
         status: int | None,
         response_content_type: str | None,
         response_body: bytes,
+        size: int = -1,
     ) -> None:
-        """Judge one exchange and keep it.  Never raises: a failure of the kit itself is kept in
-        ``errors`` (the run then exits 2)."""
+        """Judge one exchange (*body* the part kept of a body of *size* bytes; -1: all of it) and
+        keep it.  Never raises: a failure of the kit itself is kept in ``errors`` (the run then
+        exits 2)."""
         try:
             method = request_method(scope)  # as sent: a ``post`` is recorded as ``post``, and earns -17
             scheme = self.scheme or str(scope.get("scheme", "http"))
@@ -131,8 +158,14 @@ class Recorder:
             content_type = header(scope, b"content-type")
             path = str(scope.get("path", ""))
             judged_body = body if method == "POST" else query  # a GET's query string is its body
-            endpoint, findings = judge_client_request(
-                path, method=method, scheme=scheme, content_type=content_type, body=judged_body, lenient=self.lenient
+            endpoint, findings = judge_received(
+                path,
+                method=method,
+                scheme=scheme,
+                content_type=content_type,
+                body=judged_body,
+                size=size if method == "POST" else -1,
+                lenient=self.lenient,
             )
             seen = sent_secrets(body) + sent_secrets(query)
             with self._lock:
@@ -150,6 +183,7 @@ class Recorder:
                     status,
                     response_content_type,
                     response_body,
+                    size,
                 )
                 self.received.append(received)
             if self.on_record is not None:
@@ -171,30 +205,33 @@ class RecordingApp:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = bytearray()
-        answer: dict[str, Any] = {"status": None, "content_type": None, "body": bytearray()}
+        limit = self.recorder.max_request_bytes
+        body = _Kept(limit)
+        answer = _Kept(limit)
+        head: dict[str, Any] = {"status": None, "content_type": None}
         recorded = False
 
         def record() -> None:
             nonlocal recorded
             if not recorded:
                 recorded = True
+                size = body.size if body.size > len(body.data) else -1
                 self.recorder.record(
-                    scope, bytes(body), answer["status"], answer["content_type"], bytes(answer["body"])
+                    scope, bytes(body.data), head["status"], head["content_type"], bytes(answer.data), size
                 )
 
         async def receive_() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                body.extend(message.get("body", b""))
+                body.add(message.get("body", b""))
             return message
 
         async def send_(message: Message) -> None:
             if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                answer["content_type"] = header(message, b"content-type")
+                head["status"] = message["status"]
+                head["content_type"] = header(message, b"content-type")
             elif message["type"] == "http.response.body":
-                answer["body"].extend(message.get("body", b""))
+                answer.add(message.get("body", b""))
                 if not message.get("more_body", False):
                     record()
             await send(message)
@@ -203,3 +240,18 @@ class RecordingApp:
             await self.app(scope, receive_, send_)
         finally:
             record()
+
+
+class _Kept:
+    """The first *limit* bytes of a stream, and how many bytes it had in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]

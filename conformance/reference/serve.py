@@ -42,6 +42,7 @@ from .tls import TlsFiles, server_tls
 from .transport import (
     DEFAULT_HEAD_TIMEOUT,
     ERROR_LOG_INTERVAL,
+    HandshakeWatch,
     HeadDeadlineProtocol,
     LoopErrorLog,
     TransportConfig,
@@ -95,7 +96,8 @@ class ServerGroup:
     Binds at construction (port 0 picks a free port); ``base_url`` and ``plain_url`` name the
     actual ports.  *tls* files are loaded at construction, so they may be deleted afterwards.
     *head_timeout*: the head deadline (TLS handshake included; see the module docstring);
-    *error_log_interval*: seconds between two log lines about the same event-loop error."""
+    *error_log_interval*: seconds between two log lines about the same event-loop error.
+    ``handshakes`` counts what became of the main port's TLS handshakes (:class:`HandshakeWatch`)."""
 
     def __init__(
         self,
@@ -119,12 +121,14 @@ class ServerGroup:
         self.error_log_interval = error_log_interval
         wrap = app_wrapper if app_wrapper is not None else (lambda app: app)
         self.ca_file = str(tls.ca_file) if tls is not None else None
+        self.handshakes = HandshakeWatch()
         self.app: ReferenceApp = make_app(store, require_https=tls is not None, strict=strict, **app_options)
         limit = self.app.max_concurrency * _OUTER_LIMIT_FACTOR
         self._servers: list[tuple[uvicorn.Server, socket.socket]] = []
         try:
             main = bind(host, port)
-            self._servers.append((self._server(wrap(self.app), tls, limit, log_level, head_timeout), main))
+            server = self._server(wrap(self.app), tls, limit, log_level, head_timeout, self.handshakes)
+            self._servers.append((server, main))
             self.base_url = _url("https" if tls is not None else "http", host, main.getsockname()[1])
             self.plain_url: str | None = None
             if plain_port is not None:
@@ -138,7 +142,14 @@ class ServerGroup:
             raise
 
     @staticmethod
-    def _server(app: Any, tls: TlsFiles | None, limit: int, log_level: str, head_timeout: float) -> uvicorn.Server:
+    def _server(
+        app: Any,
+        tls: TlsFiles | None,
+        limit: int,
+        log_level: str,
+        head_timeout: float,
+        handshakes: HandshakeWatch | None = None,
+    ) -> uvicorn.Server:
         config = TransportConfig(
             app,
             http=HeadDeadlineProtocol,  # h11, with one deadline for the TLS handshake and each request head
@@ -158,6 +169,9 @@ class ServerGroup:
         )
         config.head_timeout = head_timeout
         config.load()  # reads the certificate now, while its file exists
+        if handshakes is not None and config.ssl is not None:
+            config.handshakes = handshakes
+            handshakes.watch(config.ssl)
         return TransportServer(config)
 
     @property

@@ -18,16 +18,25 @@ Against hostile peers (see ``tests/RELIABILITY.md``):
   :data:`ERROR_LOG_INTERVAL` seconds, with a count, never a traceback.  Connections wait in the
   listen queue meanwhile and are served as the head deadline frees descriptors.
 
+* **Handshakes are watched** (:class:`HandshakeWatch`): each TLS handshake that fails is counted
+  by OpenSSL's reason (``TLSV1_ALERT_UNKNOWN_CA``: the client did not trust the certificate;
+  ``HTTP_REQUEST``: plain HTTP to the TLS port), and so is each connection that ended during its
+  handshake without a word (a client that gave up on the certificate without an alert), so
+  client mode can say why no request arrived.
+
 :mod:`conformance.reference.serve` builds its servers from these pieces.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import errno
 import logging
 import socket
+import ssl
+import threading
 import traceback
 from collections.abc import Iterator
 from typing import Any, Final
@@ -39,6 +48,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 __all__ = [
     "DEFAULT_HEAD_TIMEOUT",
     "ERROR_LOG_INTERVAL",
+    "HandshakeWatch",
     "HeadDeadlineProtocol",
     "ListeningSocket",
     "LoopErrorLog",
@@ -61,11 +71,60 @@ except ImportError:  # not POSIX
     _resource = None  # type: ignore[assignment]
 
 
+class HandshakeWatch:
+    """What became of a TLS server's handshakes (thread-safe counts).
+
+    ``failed`` counts the handshakes that failed, by OpenSSL's reason; ``silent`` the connections
+    that ended during their handshake without an error on this side (the client closed it, e.g.
+    Node.js on a certificate it does not trust).  :meth:`watch` makes a TLS context report to it
+    (through ``SSLContext.sslobject_class``, the documented hook)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.failed: collections.Counter[str] = collections.Counter()
+        self._accepted = 0
+        self._completed = 0
+
+    def watch(self, context: ssl.SSLContext) -> None:
+        watch = self
+
+        class WatchedObject(ssl.SSLObject):
+            def do_handshake(self) -> None:
+                try:
+                    super().do_handshake()
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    raise
+                except ssl.SSLError as exc:
+                    watch.record_failure(str(exc.reason or type(exc).__name__))
+                    raise
+
+        context.sslobject_class = WatchedObject
+
+    def record_failure(self, reason: str) -> None:
+        with self._lock:
+            self.failed[reason] += 1
+
+    def accepted(self) -> None:
+        with self._lock:
+            self._accepted += 1
+
+    def completed(self) -> None:
+        with self._lock:
+            self._completed += 1
+
+    @property
+    def silent(self) -> int:
+        with self._lock:
+            return max(0, self._accepted - self._completed - sum(self.failed.values()))
+
+
 class TransportConfig(uvicorn.Config):
     """uvicorn's configuration plus the head deadline, in seconds (uvicorn's own timeouts are whole
-    seconds; ``timeout_keep_alive`` is set to this deadline rounded up, so ours always fires first)."""
+    seconds; ``timeout_keep_alive`` is set to this deadline rounded up, so ours always fires first),
+    and the :class:`HandshakeWatch` its TLS connections report to (None: not watched)."""
 
     head_timeout: float = DEFAULT_HEAD_TIMEOUT
+    handshakes: HandshakeWatch | None = None
 
 
 class TransportServer(uvicorn.Server):
@@ -124,9 +183,14 @@ class HeadDeadlineProtocol(H11Protocol):
             config.head_timeout if isinstance(config, TransportConfig) else float(config.timeout_keep_alive)
         )
         self._accepted_at = self.loop.time()
+        self._handshakes = config.handshakes if isinstance(config, TransportConfig) else None
+        if self._handshakes is not None:
+            self._handshakes.accepted()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(transport)  # over TLS: after the handshake
+        if self._handshakes is not None:
+            self._handshakes.completed()
         self._await_head(self._accepted_at + self._head_timeout)  # the handshake's time counts
 
     def on_response_complete(self) -> None:

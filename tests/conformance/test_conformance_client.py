@@ -26,9 +26,9 @@ import pytest
 import codec
 from conformance import cli
 from conformance.adapters.codec_adapter import answer as reference_answer
-from conformance.client.adapter import compare
+from conformance.client.grading import grade, read_variant
 from conformance.client.judging import judge_client_request
-from conformance.client.variants import expected_reading, variants
+from conformance.client.variants import variants
 from conformance.report import scrub
 
 pytestmark = pytest.mark.network
@@ -61,6 +61,9 @@ CLIENT_CATCHES = {
     "no-admin-email": "UpdateUserEvClickThrough.request.adminEmailAddress.required_when",
     "wrong-path": "AutoApplyIdA.endpoint.path",
     "nothing": "no request arrived",
+    "four-faults": "AutoApplyIdA.request.organizationName.max_length",
+    "ignores-ca-file": "no request arrived: 1 TLS handshake(s) broken off by the client (1 with an alert): "
+    "the client did not trust the CA (COMODO_CA_FILE=",
 }
 # what the report must name for each broken adapter: a rule, a note or a variant id
 ADAPTER_CATCHES = {
@@ -72,7 +75,31 @@ ADAPTER_CATCHES = {
     "keeps-cr": "AutoApplyIdA/format-0-lenient/crlf",
     "needs-final-newline": "AutoApplyIdA/format-0-lenient/no-final-newline",
     "plus-not-space": "AutoApplyIdA.responses.errorMessage",
-    "no-required-check": "AutoApplyIdA/malformed/format-0/missing-lines",
+    "invents-missing-lines": "AutoApplyIdA/malformed/format-0/missing-lines",
+    # the two bugs of a real PHP client no variant exercised before (issue 12)
+    "double-decoding": "AutoApplyIdA/format-1/characters/percent-2B/code--4",
+    "case-sensitive-names": "UpdateUserEvClickThrough/names/capitalised/code-0",
+    "status1-is-error": "AutoApplyIdA.codes.1: reported failure for errorCode 1, which is a success",
+    "drops-description": "UpdateUserEvClickThrough.responses.description: reported no description",
+}
+# what else a broken adapter is run with (protocol v2 keys it needs to show its bug)
+ADAPTER_ARGS = {"status1-is-error": ["--outcome"]}
+
+
+# a valid order logged in with a SASP session
+SASP_ORDER = {
+    "saspSessionID": "0123456789abcdef",
+    "product": "36",
+    "days": "365",
+    "location": "https://example.com/",
+    "organizationName": "Acme",
+    "streetAddress1": "1 Road",
+    "localityName": "Town",
+    "stateOrProvinceName": "Shire",
+    "postalCode": "1000",
+    "countryName": "GB",
+    "isCustomerValidated": "N",
+    "test": "Y",
 }
 
 
@@ -131,6 +158,46 @@ def test_a_lowercase_post_is_recorded_as_sent_and_earns_minus_17(capsys: pytest.
         )
         assert endpoint == "AutoApplyIdA"
         assert [(f.severity, f.rule) for f in findings] == [("failure", "AutoApplyIdA.request.method")]
+
+
+def test_every_fault_of_a_request_is_listed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A missing variable, days=366, an over-long name and an unknown variable: one run shows all
+    four, each with its table row and vendor code, and which the vendor answers first."""
+    report = tmp_path / "client.json"
+    code, out, err = kit(capsys, "-q", "--json", str(report), "--", PY, CLIENT, "--fault", "four-faults")
+    assert code == 1, out + err
+    assert "FAIL request 1: POST /products/!AutoApplyIdA (answered errorCode -2)" in out
+    (result,) = json.loads(report.read_text())["results"]
+    found = [(f["rule"], f["code"], f["argument"], f["answers_first"]) for f in result["findings"]]
+    assert found == [
+        ("AutoApplyIdA.request.unrecognised", -2, "colour", True),
+        ("AutoApplyIdA.request.postalCode.required", -3, "postalCode", False),
+        ("AutoApplyIdA.request.days.allowed", -4, "days", False),
+        ("AutoApplyIdA.request.organizationName.max_length", -4, "organizationName", False),
+    ]
+    assert all(f["cites"] for f in result["findings"])
+    assert "the vendor answers this one first" in result["findings"][0]["message"]
+    assert out.count("  broke:    AutoApplyIdA.request.") == 4
+
+
+def test_a_fault_only_a_lenient_reading_forgives_among_others() -> None:
+    wire = {**SASP_ORDER, "loginName": "x", "countryName": "gb", "isCustomerValidated": "X"}
+    body = codec.encode_request_fields("AutoApplyIdA", wire, validate=False).body
+    request = {"method": "POST", "scheme": "https", "content_type": "application/x-www-form-urlencoded", "body": body}
+    _, strict = judge_client_request("/products/!AutoApplyIdA", **request)
+    assert [(f.severity, f.rule) for f in strict] == [
+        ("failure", "AutoApplyIdA.request.loginName.exclusive"),
+        ("failure", "AutoApplyIdA.request.isCustomerValidated.allowed"),
+        ("failure", "AutoApplyIdA.request.countryName.country"),
+    ]
+    assert "only note sasp-excludes-login's lenient reading forgives it" in strict[0].message
+    assert strict[0].details["answers_first"] and not strict[1].details["answers_first"]
+    _, lenient = judge_client_request("/products/!AutoApplyIdA", lenient=True, **request)
+    assert sorted((f.severity, f.rule) for f in lenient) == [
+        ("failure", "AutoApplyIdA.request.isCustomerValidated.allowed"),
+        ("note", "country-case"),
+        ("note", "sasp-excludes-login"),
+    ]
 
 
 def test_sasp_with_login_cites_the_note_and_lenient_downgrades_it(capsys: pytest.CaptureFixture[str]) -> None:
@@ -210,10 +277,6 @@ def test_no_request_and_timeout(capsys: pytest.CaptureFixture[str]) -> None:
         (["--listen", "127.0.0.1:0", "--", "x"], "--listen runs no CMD"),
         (["--adapter"], "--adapter needs the adapter"),
         (["--adapter", "--", "/nonexistent/adapter"], "cannot run '/nonexistent/adapter'"),
-        (
-            ["--adapter", "--", PY, "-c", "import sys; sys.exit('boom')"],
-            "none of its first 3 messages: it exited with status 1; its last words: boom",
-        ),
         (["--adapter", "--listen", "127.0.0.1:0", "--", "x"], "do not go together"),
     ],
 )
@@ -243,7 +306,10 @@ def test_command_not_found_from_the_shell() -> None:
 def test_help_teaches() -> None:
     done = subprocess.run([PY, "-m", "conformance", "client", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    for needle in ("examples:", "COMODO_API_URL", "SSL_CERT_FILE", "--adapter", "--listen", "exit status"):
+    needles = ["examples:", "COMODO_API_URL", "SSL_CERT_FILE", "--adapter", "--listen", "exit status"]
+    needles += ["--max-request-bytes", "--max-line-bytes", "--examples", "--seed", "Stdout belongs to the protocol"]
+    needles += ["did not trust the CA", "Every\nrule a request breaks is listed", "TLS set-up"]
+    for needle in needles:
         assert needle in done.stdout
 
 
@@ -331,20 +397,7 @@ def test_judge_client_request_grades() -> None:
         )
         return tuple((f.severity, f.rule) for f in findings)
 
-    base = {
-        "saspSessionID": "0123456789abcdef",
-        "product": "36",
-        "days": "365",
-        "location": "https://example.com/",
-        "organizationName": "Acme",
-        "streetAddress1": "1 Road",
-        "localityName": "Town",
-        "stateOrProvinceName": "Shire",
-        "postalCode": "1000",
-        "countryName": "GB",
-        "isCustomerValidated": "N",
-        "test": "Y",
-    }
+    base = dict(SASP_ORDER)
     assert judge(base) == ()
     assert judge({**base, "countryName": "gb"}) == (("failure", "AutoApplyIdA.request.countryName.country"),)
     assert judge({**base, "countryName": "gb"}, lenient=True) == (("note", "country-case"),)
@@ -365,20 +418,20 @@ def test_scrub_removes_secret_values_whatever_they_are() -> None:
 # ---------------------------------------------------------------------- the adapter protocol
 
 
-def test_variants_are_what_the_tables_allow() -> None:
-    """Allowed variants decode with deviations only notes allow; malformed ones do not decode;
-    every code, status and format of the tables is sent."""
+def test_variants_are_what_they_say() -> None:
+    """Each variant is what it says it is: the letter, a departure its note allows (named), one no
+    note allows, or a body the codec cannot read; every code, status and format of the tables is sent."""
     seen: dict[str, set[Any]] = {"codes": set(), "statuses": set(), "formats": set()}
     sent = variants()
     assert len({v.id for v in sent}) == len(sent)
     for v in sent:
         spec = codec.endpoint_spec(v.endpoint)
-        reading = expected_reading(v)
-        if v.malformed:
-            assert isinstance(reading, codec.ResponseInvalid), v.id
+        reading = read_variant(v)
+        if v.malformed or v.off_letter:
+            assert reading.kind == v.kind, v.id
             continue
-        assert not isinstance(reading, Exception), v.id
-        assert {d.note for d in reading.deviations} <= set(spec.notes), v.id
+        assert reading.kind in ("letter", "note"), (v.id, reading.deviations)
+        reading = reading.response
         if reading.deviations:
             assert v.note in {d.note for d in reading.deviations}, v.id
         seen["codes"].add((v.endpoint, reading.error_code))
@@ -395,7 +448,10 @@ def test_variants_are_what_the_tables_allow() -> None:
 def test_reference_adapter_agrees_in_process() -> None:
     for number, v in enumerate(variants(), 1):
         answer = json.loads(json.dumps(reference_answer(v.message(number))), parse_float=Decimal)
-        assert compare(v, expected_reading(v), answer) == (), v.id
+        findings = grade(v, read_variant(v), answer)
+        assert not [f for f in findings if f.severity == "failure"], v.id
+        # the codec's reader accepts what it can read: a note exactly where the body breaks the letter
+        assert bool(findings) == (v.kind in ("off-letter", "unreadable") and "error" not in answer), v.id
 
 
 @pytest.mark.parametrize("argv", [["-m", "conformance.adapters.codec_adapter"], [ADAPTER]])
@@ -410,7 +466,7 @@ def test_correct_adapters_conform(argv: list[str], capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize("fault", sorted(ADAPTER_CATCHES))
 def test_broken_adapter_is_caught(fault: str, capsys: pytest.CaptureFixture[str], record_property: Any) -> None:
-    code, out, err = kit(capsys, "--adapter", "-q", "--", PY, ADAPTER, "--fault", fault)
+    code, out, err = kit(capsys, "--adapter", "-q", "--", PY, ADAPTER, "--fault", fault, *ADAPTER_ARGS.get(fault, []))
     record_property("killed", code == 1 and ADAPTER_CATCHES[fault] in out)
     assert code == 1, out + err
     assert ADAPTER_CATCHES[fault] in out
@@ -443,5 +499,16 @@ def test_an_adapter_that_dies_is_restarted(capsys: pytest.CaptureFixture[str], t
 def test_dry_run_lists_variants(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = kit(capsys, "--adapter", "--dry-run", "--endpoint", "UpdateUserEvClickThrough")
     assert code == 0
-    assert "UpdateUserEvClickThrough/malformed/no-error-code  [refuse]" in out
+    assert "UpdateUserEvClickThrough/malformed/no-error-code  [unreadable]" in out
     assert "AutoApplyIdA/" not in out
+
+
+def test_data_dir_keeps_the_test_ca_across_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A client that needs the CA imported once (a Java trust store) gets the same CA every run."""
+    folder = tmp_path / "ca"
+    code, out, err = kit(capsys, "-q", "--data-dir", str(folder), "--", PY, CLIENT)
+    assert code == 0, out + err
+    first = (folder / "ca.pem").read_bytes()
+    code, out, err = kit(capsys, "-q", "--data-dir", str(folder), "--", PY, CLIENT)
+    assert code == 0, out + err
+    assert (folder / "ca.pem").read_bytes() == first

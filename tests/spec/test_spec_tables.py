@@ -419,6 +419,8 @@ def test_auto_apply_has_no_statuses(auto: dict[str, Any]) -> None:
 def test_auto_apply_response_formats(auto: dict[str, Any]) -> None:
     responses = auto["responses"]
     assert responses["selected_by"] == "responseFormat"
+    # section 3.2's table is headed "Name": the document does not say its names are case-insensitive
+    assert (responses["names_case_insensitive"], responses["names_source_line"]) == (False, 82)
     newline, urlencoded = responses["formats"]
     assert (newline["value"], newline["name"], newline["mime_type"]) == ("0", "newline", "text/plain")
     assert (urlencoded["value"], urlencoded["name"], urlencoded["mime_type"]) == (
@@ -454,6 +456,8 @@ def test_auto_apply_urlencoded_parameters(auto: dict[str, Any]) -> None:
 def test_click_through_response(click: dict[str, Any]) -> None:
     responses = click["responses"]
     assert responses["selected_by"] is None
+    # "Variable Name (case insensitive)" heads the response table too
+    assert (responses["names_case_insensitive"], responses["names_source_line"]) == (True, 36)
     assert responses["formats"] == [
         {"value": None, "name": "urlencoded", "mime_type": "application/x-www-form-urlencoded"}
     ]

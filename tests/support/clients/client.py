@@ -40,6 +40,8 @@ FAULTS = {
     "no-admin-email": "asks ReplaceMailAddress without adminEmailAddress",
     "wrong-path": "posts the order to /products/AutoApplyIdA (no '!')",
     "nothing": "sends no request at all",
+    "four-faults": "leaves postalCode out, sends days=366, a 65-character organizationName and colour=blue",
+    "ignores-ca-file": "verifies the vendor against the system's CAs, not SSL_CERT_FILE (as PHP's cURL does)",
 }
 
 # 64 characters, 72 bytes in UTF-8: at the limit, which counts characters
@@ -55,6 +57,9 @@ def send(base: str, path: str, body: bytes, *, method: str = "POST", content_typ
     if content_type:
         request.add_header("Content-Type", content_type)
     context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE")) if url.startswith("https") else None
+    if context is not None and os.environ.get("IGNORE_CA_FILE"):
+        os.environ.pop("SSL_CERT_FILE", None)  # the system's CAs only
+        context = ssl.create_default_context()
     with urllib.request.urlopen(request, timeout=15, context=context) as answer:
         return answer.headers.get("Content-Type"), answer.read()
 
@@ -109,6 +114,11 @@ def run() -> int:
         wire["colour"] = "blue"
     elif fault == "sasp-with-login":
         wire["saspSessionID"] = env["COMODO_SASP_SESSION_ID"]
+    elif fault == "four-faults":
+        del wire["postalCode"]
+        wire.update(days="366", organizationName="x" * 65, colour="blue")
+    elif fault == "ignores-ca-file":
+        os.environ["IGNORE_CA_FILE"] = "1"
     body = codec.encode_request_fields("AutoApplyIdA", wire, validate=False).body if fault else http.body
     path = "!AutoApplyIdA" if fault != "wrong-path" else "AutoApplyIdA"
     method = {"get": "GET", "lowercase-post": "post"}.get(fault or "", "POST")
