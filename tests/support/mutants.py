@@ -941,7 +941,7 @@ READINGS: dict[str, Variant] = {
         Variant(
             "padded-lines",
             "newline answers with spaces around values and blank lines at the end",
-            note="format0-line-ending",
+            note="format0-padding",
             response=_padded,
             endpoints=(AUTO,),
         ),
