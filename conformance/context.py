@@ -87,11 +87,18 @@ class RunContext:
     """One run against one target: the HTTP client, baselines and the run's own orders."""
 
     def __init__(
-        self, target: Target, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES, client: httpx.Client | None = None
+        self,
+        target: Target,
+        *,
+        seed: int = 0,
+        examples: int = DEFAULT_EXAMPLES,
+        lenient: bool = False,
+        client: httpx.Client | None = None,
     ) -> None:
         self.target = target
         self.seed = seed
         self.examples = examples
+        self.lenient = lenient
         self.client = client or httpx.Client(
             verify=ssl_context(target.verify), timeout=target.timeout, follow_redirects=False
         )
@@ -198,7 +205,7 @@ class RunContext:
         )
 
     def check(self, exchange: Exchange, expect: Expectation) -> Verdict:
-        return judge_response(exchange, expect)
+        return judge_response(exchange, expect, lenient=self.lenient)
 
     @staticmethod
     def _guard_test_orders(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> None:

@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["CouldNotRun", "DecodingExample", "Exchange", "Finding", "Mode", "Result", "Run", "Status"]
+__all__ = ["CouldNotRun", "DecodingExample", "Exchange", "Finding", "Mode", "Result", "Run", "Severity", "Status"]
 
 Status = Literal["passed", "failed", "skipped"]
 Mode = Literal["server", "client", "adapter"]
+Severity = Literal["failure", "note"]
 
 
 class CouldNotRun(Exception):
@@ -31,7 +32,7 @@ class Finding:
     """One observation: ``failure`` (the implementation breaks a table row) or ``note`` (it takes
     a reading a note allows).  ``rule`` is the table row or note id."""
 
-    severity: Literal["failure", "note"]
+    severity: Severity
     rule: str
     message: str
 

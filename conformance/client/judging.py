@@ -13,7 +13,7 @@ from __future__ import annotations
 import codec
 
 from ..asgi import ROUTES, method_refusal
-from ..judge import judge_request, request_row
+from ..judge import SENDER, grade, judge_request, request_row
 from ..results import Finding
 
 __all__ = ["judge_client_request"]
@@ -62,8 +62,10 @@ def judge_client_request(
     """The endpoint *path* names (None: unknown, a failure) and the findings for one request.
 
     :func:`~conformance.judge.judge_request` decides; a request it accepts only under a note's
-    lenient reading is a failure naming the strict reading's table row and the note, unless
-    *lenient*.  Notes are added for what the documents leave open (see :func:`_open_questions`)."""
+    lenient reading is graded as sent (:func:`~conformance.judge.grade`, the rule server mode
+    uses too): a failure naming the strict reading's table row and the note where the note serves
+    receivers only, unless *lenient*.  Notes are added for what the documents leave open (see
+    :func:`_open_questions`)."""
     endpoint = ROUTES.get(path)
     if endpoint is None:
         return None, (_unknown_path(method, path),)
@@ -74,7 +76,7 @@ def judge_client_request(
     _, judged = judge_request(endpoint, method=method, scheme=scheme, content_type=content_type, body=body)
     findings: list[Finding] = []
     for f in judged:
-        if f.severity == "note" and not lenient:
+        if f.severity == "note" and grade(spec.notes.get(f.rule), SENDER, lenient=lenient) == "failure":
             try:
                 codec.decode_request(
                     endpoint, body, method=method, scheme=scheme, content_type=content_type, strict=True

@@ -189,8 +189,10 @@ ResponseFault = Callable[[Call, Reply], None]
 @attrs.frozen
 class Variant:
     """One switch: a broken server (``family``: the check family that must fail it; ``rule``: a
-    failing finding must name this rule) or a server taking a reading a note allows (``note``:
-    the note the kit must report, None when the reading leaves nothing to note).
+    failing finding must name this rule; ``note``: the note ``--lenient`` reports instead, for a
+    server breaking a letter only a receivers' reading tolerates) or a server taking a reading a
+    note allows (``note``: the note the kit must report, None when the reading leaves nothing to
+    note).
 
     ``request`` may rewrite the request or answer it itself; ``response`` rewrites the answer.
     ``endpoints`` and ``only`` (check id globs) narrow the checks run against it."""
@@ -524,6 +526,21 @@ def _newline_in_message(call: Call, reply: Reply) -> None:
         reply.values["errorMessage"] = message.replace("' ", "'\n", 1) if "' " in message else message + "\nSee above."
 
 
+def _success_message(call: Call, reply: Reply) -> None:
+    if reply.endpoint == AUTO and reply.fmt == "1" and reply.code == 0:
+        reply.insert_after("errorCode", "errorMessage", "Successful")
+
+
+def _padded_values(call: Call, reply: Reply) -> None:
+    if reply.fmt == "0":
+        reply.values = {k: f" {v} " for k, v in reply.values.items()}
+
+
+def _blank_lines_at_end(call: Call, reply: Reply) -> None:
+    if reply.fmt == "0":
+        reply.final = "\n\n \n"
+
+
 FAULTS: dict[str, Variant] = {
     v.name: v
     for v in [
@@ -718,6 +735,35 @@ FAULTS: dict[str, Variant] = {
             rule="responses.formats.0.lines",
             response=_bare_cr,
         ),
+        # --- the answers' letter where a note's lenient reading serves receivers only (a decoder
+        # may tolerate them; a server sends the letter): --lenient reports them as the note
+        Variant(
+            "success-message",
+            "URL-encoded successes carry errorMessage=Successful ('not present when errorCode=0')",
+            "format",
+            note="format1-success-message",
+            rule="AutoApplyIdA.responses.parameters.errorMessage",
+            response=_success_message,
+            endpoints=(AUTO,),
+        ),
+        Variant(
+            "padded-values",
+            "newline answers pad every value with spaces",
+            "format",
+            note="format0-padding",
+            rule="AutoApplyIdA.responses.formats.0.lines",
+            response=_padded_values,
+            endpoints=(AUTO,),
+        ),
+        Variant(
+            "blank-lines-at-end",
+            "newline answers end with blank lines",
+            "format",
+            note="format0-padding",
+            rule="AutoApplyIdA.responses.formats.0.lines",
+            response=_blank_lines_at_end,
+            endpoints=(AUTO,),
+        ),
         Variant(
             "newline-in-message",
             "an error message with a line break splits the newline answer",
@@ -782,11 +828,6 @@ def _sparse_click_through(call: Call, reply: Reply) -> None:
             reply.values.pop(name, None)
 
 
-def _success_message(call: Call, reply: Reply) -> None:
-    if reply.endpoint == AUTO and reply.fmt == "1" and reply.code == 0:
-        reply.insert_after("errorCode", "errorMessage", "Successful")
-
-
 def _payment_required(call: Call, reply: Reply, *, letter: bool = False) -> None:
     if reply.endpoint != AUTO or reply.code != 0:
         return
@@ -805,12 +846,6 @@ def _delivery_zero(call: Call, reply: Reply) -> None:
 def _crlf(call: Call, reply: Reply) -> None:
     if reply.fmt == "0":
         reply.ending = reply.final = "\r\n"
-
-
-def _padded(call: Call, reply: Reply) -> None:
-    if reply.fmt == "0":
-        reply.values = {k: f" {v} " for k, v in reply.values.items()}
-        reply.final = "\n\n \n"
 
 
 def _no_final_newline(call: Call, reply: Reply) -> None:
@@ -904,13 +939,6 @@ READINGS: dict[str, Variant] = {
             endpoints=(CLICK,),
         ),
         Variant(
-            "success-message",
-            "URL-encoded successes carry errorMessage=Successful",
-            note="format1-success-message",
-            response=_success_message,
-            only=("AutoApplyIdA/format/*", "AutoApplyIdA/allowed/*"),
-        ),
-        Variant(
             "payment-required",
             "orders answer 1 (Successful, Payment Required) with the order's number, amount and delivery time",
             note="format1-status1",
@@ -936,13 +964,6 @@ READINGS: dict[str, Variant] = {
             "newline answers end their lines with CRLF",
             note="format0-line-ending",
             response=_crlf,
-            endpoints=(AUTO,),
-        ),
-        Variant(
-            "padded-lines",
-            "newline answers with spaces around values and blank lines at the end",
-            note="format0-padding",
-            response=_padded,
             endpoints=(AUTO,),
         ),
         Variant(
@@ -1040,9 +1061,12 @@ def run_kit(
     checks: list[Check] | None = None,
     seed: int = 0,
     examples: int | None = None,
+    lenient: bool = False,
 ) -> Run:
-    """Run the kit with *variant* switched on (None: the reference server)."""
-    ctx = RunContext(target_for(server), seed=seed, examples=examples or (variant.examples if variant else 10))
+    """Run the kit with *variant* switched on (None: the reference server); *lenient* as ``--lenient``."""
+    ctx = RunContext(
+        target_for(server), seed=seed, examples=examples or (variant.examples if variant else 10), lenient=lenient
+    )
     try:
         with board.switched(variant):
             return run_checks(ctx, checks if checks is not None else checks_for(variant))
