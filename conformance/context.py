@@ -8,11 +8,13 @@ that need one are placed as :func:`conformance.endpoints.place_order` says.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import ssl
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -27,7 +29,7 @@ from .report import redact
 from .results import Exchange
 from .strategies import SAFETY_FIELDS
 
-__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value"]
+__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "is_loopback"]
 
 
 class TargetUnreachable(Exception):
@@ -61,6 +63,18 @@ class Target:
     def url_for(self, endpoint: str, base: str | None = None) -> str:
         base = base or self.base_url
         return base.rstrip("/") + "/!" + codec.canonical_endpoint(endpoint)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether *url*'s host is this machine (``localhost`` or a loopback address; no name is looked
+    up): what the kit sends there never crosses a network."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _TEXT = "Conformance Test"
@@ -174,7 +188,8 @@ class RunContext:
         base: str | None = None,
         raw_body: bytes | None = None,
     ) -> Exchange:
-        """Send one request (pairs exactly as given, unchecked) and return the exchange."""
+        """Send one request (pairs exactly as given, unchecked) and return the exchange.  A GET
+        carries the pairs in its query string (``request_body`` holds the query)."""
         spec = codec.endpoint_spec(endpoint)
         if raw_body is not None:
             body = raw_body
@@ -182,7 +197,7 @@ class RunContext:
             body = codec.encode_request_fields(spec.name, fields, validate=False).body
         pairs = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         self._guard_test_orders(spec, pairs)
-        fmt = expected_format(spec.name, pairs, body)
+        fmt = expected_format(spec.name, pairs, body, method)
         url = self.target.url_for(spec.name, base)
         content_type = spec.content_type if method.upper() != "GET" else None
         sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type)
@@ -190,7 +205,7 @@ class RunContext:
         self.sent += 1
         try:
             if method.upper() == "GET":
-                response = self.client.get(url)
+                response = self.client.get(f"{url}?{body.decode('latin-1')}" if body else url)
             else:
                 response = self.client.request(method, url, content=body, headers={"Content-Type": spec.content_type})
         except httpx.HTTPError as exc:

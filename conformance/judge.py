@@ -83,8 +83,9 @@ class Expectation:
     ``codes`` pass outright; codes in the ``note``'s ``accept.codes`` are reported as notes, and so
     are the codes in ``also`` (what the note allows for this request in particular, e.g. the codes
     of the other faults a request carries under note ``error-precedence``); ``argument`` /
-    ``country`` is what a -2/-3/-4 or -7 message must name; ``action`` makes the status checked
-    against the statuses that action may return.
+    ``country`` is what a -2/-3/-4 or -7 message must name (a name in ``also_named`` is a note:
+    the note allows the message to name any of them); ``action`` makes the status checked against
+    the statuses that action may return.
     """
 
     codes: frozenset[int]
@@ -95,6 +96,7 @@ class Expectation:
     action: str | None = None
     statuses: frozenset[int] | None = None
     also: frozenset[int] = frozenset()
+    also_named: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -178,18 +180,25 @@ def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = F
     elif code < 0:
         detail = codec.error_detail(response)
         if detail is not None and detail.matches_template:
-            if (
-                expect.argument is not None
-                and detail.argument is not None
-                and detail.argument.casefold() != expect.argument.casefold()
-            ):
-                findings.append(
-                    Finding(
-                        "failure",
-                        f"{spec.name}.codes.{code}.message",
-                        f"the message names {detail.argument!r}, not {expect.argument!r}",
+            named = detail.argument
+            if expect.argument is not None and named is not None and named.casefold() != expect.argument.casefold():
+                if named.casefold() in {n.casefold() for n in expect.also_named} and expect.note:
+                    findings.append(
+                        Finding(
+                            "note",
+                            expect.note,
+                            f"the message names {named!r} (the reading names {expect.argument!r}; note "
+                            f"{expect.note} allows any of {', '.join(sorted(expect.also_named | {expect.argument}))})",
+                        )
                     )
-                )
+                else:
+                    findings.append(
+                        Finding(
+                            "failure",
+                            f"{spec.name}.codes.{code}.message",
+                            f"the message names {named!r}, not {expect.argument!r}",
+                        )
+                    )
             if expect.country is not None and detail.country is not None and detail.country != expect.country:
                 findings.append(
                     Finding(

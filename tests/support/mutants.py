@@ -12,10 +12,11 @@ clean and each broken server differs from it by one fault.
 * :data:`READINGS`: servers that take a reading a note of the tables allows; the kit must report
   them as notes (``NOTES_SHOWN``), never as failures.
 
-A fault the kit cannot tell from a reading is not a mutant: a server that answers GET (or plain
-HTTP) as it answers POST (or HTTPS) gives the kit's credential-less probes -3 for the missing
-login, which note error-precedence allows; the kit will not send credentials over GET or plain
-HTTP to tell them apart.  The method and https mutants answer with HTTP 405 and a redirect instead.
+Every probe carries one fault, so a server that answers GET as it answers POST, or plain HTTP as
+HTTPS, places the order the complete valid probe asks for, and fails.  To a plain URL that is not
+loopback the kit sends no password, so there -3 for the missing login is a reading
+(error-precedence): ``plain_elsewhere`` runs a variant with the plain URL under another host name,
+routed to loopback.
 
 ``python tests/support/mutants.py [SEED]`` runs the kit against every broken server and prints the kill count.
 """
@@ -30,11 +31,12 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import attrs
+import httpx
 
 import codec
 from conformance.asgi import ROUTES, read_body, send_response
 from conformance.checks import Check, catalog, check_by_id
-from conformance.context import RunContext, Target, baseline_value
+from conformance.context import RunContext, Target, baseline_value, ssl_context
 from conformance.formats import requested_format
 from conformance.reference.app import make_app
 from conformance.reference.serve import RunningServer, running_server
@@ -53,6 +55,7 @@ __all__ = [
     "Variant",
     "broken_server",
     "checks_for",
+    "context_for",
     "failing_rules",
     "kill_table",
     "killed",
@@ -208,6 +211,7 @@ class Variant:
     only: tuple[str, ...] = ()
     examples: int = 10
     lenient_decoding: bool = False
+    plain_elsewhere: bool = False
 
 
 @attrs.frozen
@@ -392,6 +396,34 @@ def _sasp_with_login_crashes(call: Call, board: Switchboard) -> Reply | None:
     if call.endpoint == AUTO and call.get("saspSessionID") and any(call.name_of(n) for n in LOGIN_VARIABLES):
         return call.error(-14)
     return None
+
+
+def _absent_answered_4(call: Call, board: Switchboard) -> Reply | None:
+    """A required variable left out earns -4 (invalid) naming it, as if it were sent empty."""
+    try:
+        codec.decode_request(call.endpoint, call.body, method=call.method, scheme=call.scheme)
+    except codec.RequestRejected as exc:
+        if exc.code == -3 and exc.field and call.name_of(exc.field) is None:
+            return call.error(-4, exc.field)
+    return None
+
+
+def _blank_accepted(call: Call, board: Switchboard) -> None:
+    """A required variable sent empty is taken as given: a plain valid value stands in for it."""
+    for name, value, f in list(_fields(call)):
+        if value == "" and f.presence == "required":
+            call.set(name, baseline_value(call.spec, f.name) or "1")
+
+
+def _get_handled_as_post(call: Call, board: Switchboard) -> None:
+    """GET is answered like POST: the query string is read as the body (the order is placed)."""
+    if call.method == "GET":
+        call.method = "POST"
+
+
+def _plain_http_handled(call: Call, board: Switchboard) -> None:
+    """Plain HTTP is answered like HTTPS."""
+    call.scheme = "https"
 
 
 def _get_refused_by_http(call: Call, board: Switchboard) -> Reply | None:
@@ -607,6 +639,30 @@ FAULTS: dict[str, Variant] = {
             request=_sasp_with_login_crashes,
         ),
         Variant(
+            "absent-answered-4",
+            "a required variable left out earns -4 (invalid), not -3 (missing)",
+            "missing",
+            request=_absent_answered_4,
+        ),
+        Variant(
+            "blank-accepted",
+            "a required variable sent empty is taken as given",
+            "blank",
+            request=_blank_accepted,
+        ),
+        Variant(
+            "get-handled-as-post",
+            "GET is answered like POST: the order in the query string is placed",
+            "method",
+            request=_get_handled_as_post,
+        ),
+        Variant(
+            "plain-http-handled",
+            "plain HTTP is answered like HTTPS: the order is placed",
+            "https",
+            request=_plain_http_handled,
+        ),
+        Variant(
             "get-answered-405",
             "GET earns HTTP 405 Method Not Allowed, not the vendor's -17",
             "method",
@@ -790,12 +846,28 @@ def _blank_is_invalid(call: Call, board: Switchboard) -> Reply | None:
 
 
 def _missing_login_first(call: Call, board: Switchboard) -> Reply | None:
-    """Reports the missing login variables (-3) before GET (-17) or plain HTTP (-1)."""
-    if call.method == "GET" or call.scheme == "http":
+    """Reports the missing login variables (-3) before plain HTTP (-1)."""
+    if call.scheme == "http":
         missing = next((n for n in LOGIN_VARIABLES if not call.get(n)), None)
         if missing is not None and not call.get("saspSessionID"):
             return call.error(-3, missing)
     return None
+
+
+def _sasp_pair_refused_naming(name: str) -> ResponseFault:
+    """The saspSessionID + login refusal (-4) names *name* instead of the first login variable."""
+
+    def rename(call: Call, reply: Reply) -> None:
+        if call.get("saspSessionID") and call.name_of("loginName") and reply.code == -4:
+            reply.values["errorMessage"] = codec.message_for(call.spec, -4, name) or ""
+
+    return rename
+
+
+def _sasp_pair_accepted(call: Call, board: Switchboard) -> None:
+    """saspSessionID beside the login variables: authenticates with saspSessionID alone."""
+    if call.get("saspSessionID"):
+        call.keep(lambda name: name.lower() not in {n.lower() for n in LOGIN_VARIABLES})
 
 
 def _country_before_length(call: Call, board: Switchboard) -> Reply | None:
@@ -894,14 +966,33 @@ READINGS: dict[str, Variant] = {
             "a required variable sent empty earns -4 (invalid), not -3 (missing)",
             note="blank-value",
             request=_blank_is_invalid,
-            only=("*/missing/*", "*/format/*"),
+            only=("*/blank/*",),
         ),
         Variant(
             "missing-login-first",
-            "reports the missing login variables (-3) before GET (-17) and plain HTTP (-1)",
+            "reports the missing login variables (-3) before plain HTTP (-1), to a plain URL that is not loopback "
+            "(where the kit sends no password)",
             note="error-precedence",
             request=_missing_login_first,
-            only=("*/method/*", "*/https/*"),
+            only=("*/https/*",),
+            plain_elsewhere=True,
+        ),
+        Variant(
+            "sasp-pair-accepted",
+            "saspSessionID beside loginName is accepted (authenticated with saspSessionID alone)",
+            note="sasp-excludes-login",
+            request=_sasp_pair_accepted,
+            only=("*/exclusive/*",),
+        ),
+        *(
+            Variant(
+                f"sasp-pair-refused-naming-{label}",
+                f"saspSessionID beside loginName earns -4 naming {name}",
+                note="sasp-excludes-login",
+                response=_sasp_pair_refused_naming(name),
+                only=("*/exclusive/*",),
+            )
+            for label, name in (("sasp", "saspSessionID"), ("password", "loginPassword"))
         ),
         Variant(
             "country-before-length",
@@ -1046,6 +1137,36 @@ def target_for(
     )
 
 
+ELSEWHERE = "plain.conformance.test"
+"""A host name that is not loopback, for a plain URL the kit must treat as another machine's."""
+
+
+class _Rerouted(httpx.HTTPTransport):
+    """Sends every request to *port* on 127.0.0.1, whatever host its URL names."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
+        return super().handle_request(request)
+
+
+def context_for(server: RunningServer, variant: Variant | None, **options: Any) -> RunContext:
+    """A run against *server*; a variant with ``plain_elsewhere`` gets the plain URL under a host
+    name that is not loopback (:data:`ELSEWHERE`), routed to the server's plain port."""
+    target = target_for(server)
+    if variant is None or not variant.plain_elsewhere or not target.plain_url:
+        return RunContext(target, **options)
+    port = httpx.URL(target.plain_url).port or 80
+    target = attrs.evolve(target, plain_url=f"http://{ELSEWHERE}:{port}/products/")
+    client = httpx.Client(
+        verify=ssl_context(target.verify), timeout=target.timeout, mounts={f"http://{ELSEWHERE}": _Rerouted(port)}
+    )
+    return RunContext(target, client=client, **options)
+
+
 def checks_for(variant: Variant | None) -> list[Check]:
     """The checks a variant is run against: its family's (a fault) or all (a reading), narrowed
     by its endpoints and id globs."""
@@ -1064,9 +1185,8 @@ def run_kit(
     lenient: bool = False,
 ) -> Run:
     """Run the kit with *variant* switched on (None: the reference server); *lenient* as ``--lenient``."""
-    ctx = RunContext(
-        target_for(server), seed=seed, examples=examples or (variant.examples if variant else 10), lenient=lenient
-    )
+    budget = examples or (variant.examples if variant else 10)
+    ctx = context_for(server, variant, seed=seed, examples=budget, lenient=lenient)
     try:
         with board.switched(variant):
             return run_checks(ctx, checks if checks is not None else checks_for(variant))
