@@ -11,15 +11,16 @@ The packages show the architecture:
 * :mod:`conformance.reference` -- the reference server, a stateful simulator of the vendor;
 * :mod:`conformance.endpoints` -- every piece of per-endpoint behaviour the kit needs;
 * :mod:`conformance.judge` judges one exchange; :mod:`conformance.results` is the one result
-  model every mode produces and :mod:`conformance.report` the only writer of reports.
+  model every mode produces, :mod:`conformance.report` says what every report says and
+  :mod:`conformance.sinks` writes them where they go.
 
 Layers, lowest first.  A module imports from its own layer and the layers below it, never from
 one above, and the imports form no cycle (``tests/conformance/test_conformance_layout.py`` reads this list
 and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
-   ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``
-2. judging, reporting and the reference server's state: ``judge``, ``report``,
+   ``strategies``, ``arguments``, ``adapters``, ``reference.records``, ``reference.tls``
+2. judging, reporting and the reference server's state: ``judge``, ``report``, ``sinks``,
    ``reference.store``, ``reference.integrity``, ``reference.answers``
 3. per-endpoint behaviour: ``endpoints``
 4. the kit's three sides: the reference server ``reference``, the server checks ``context`` and

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..report import finish_run
 from ..results import CouldNotRun
+from ..sinks import finish_run
 from .adapter import DEFAULT_ANSWER_TIMEOUT
 from .command import DEFAULT_COMMAND_TIMEOUT
 from .modes import check_decoder, check_requests, listen
