@@ -62,6 +62,12 @@ class Target:
         return [s for s in (self.login_password, self.sasp_session_id) if s]
 
     @property
+    def replay_env(self) -> dict[str, str]:
+        """Each secret -> the environment variable a replay line reads it from."""
+        pairs = ((self.login_password, self.password_env), (self.sasp_session_id, self.sasp_env))
+        return {secret: env for secret, env in pairs if secret}
+
+    @property
     def has_login(self) -> bool:
         return bool(self.login_name and self.login_password)
 

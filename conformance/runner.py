@@ -222,11 +222,7 @@ def run_checks(
         ca_file=target.verify if isinstance(target.verify, str) else None,
         planned=len(checks),
         scope=scope,
-        replay={
-            s: env
-            for s, env in ((target.login_password, target.password_env), (target.sasp_session_id, target.sasp_env))
-            if s
-        },
+        replay=target.replay_env,
     )
     started = time.perf_counter()
     try:
