@@ -200,6 +200,9 @@ def add_checks_parser(sub: Any) -> None:
         "checks",
         help="list the check catalog",
         description="Every check id, what it sends, what it expects and the table row it cites.",
+        epilog="examples:\n  python -m conformance checks --only blank\n  python -m conformance checks --endpoint "
+        "UpdateUserEvClickThrough --json\n  python -m conformance checks --markdown > CHECKS.md\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--endpoint", action="append", help="only this endpoint (repeatable)")
     p.add_argument("--only", action="append", metavar="FAMILY|GLOB", help="only this family, or ids matching a glob")

@@ -219,6 +219,19 @@ def test_a_url_without_an_account_refuses_to_start(account: list[str]) -> None:
         assert name in result.stderr
 
 
+@pytest.mark.parametrize("command", ["server", "checks"])
+def test_help_teaches_with_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and "examples:" in out
+    if command == "server":
+        for taught in ("--only over-length", "--no-account", "--max-failures 5 --lenient", "exit status:", "SIGTERM"):
+            assert taught in out, taught
+
+
 def test_an_unknown_option_exits_2_with_one_line() -> None:
     """argparse's own refusal, in one line too: exit 2, the error and where help is."""
     result = conformance("server", "--no-such-option")

@@ -5,6 +5,7 @@ and to a client's requests (client mode)."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -98,3 +99,19 @@ def test_client_mode_grades_a_request_by_the_same_rule() -> None:
     _, lenient = judge_client_request(path, method="POST", scheme="https", content_type=ctype, body=body, lenient=True)
     assert [f for f in lenient if f.severity == "failure"] == []
     assert "sasp-excludes-login" in {f.rule for f in lenient}
+
+
+def test_the_readme_lists_whom_each_notes_lenient_reading_serves() -> None:
+    """README's grading principle names every note that serves receivers only, and every one that
+    serves both sides, from the tables (so it cannot drift from spec/readings.toml)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text.split("<!-- receivers-only notes -->", 1)[1].split("\n\n", 1)[0]
+    receivers, both = section.split("\n- lenient for both", 1)
+    listed = {
+        side: {w for w in re.findall(r"`([a-z0-9-]+)`", part) if w in NOTES}
+        for side, part in (("receivers", receivers), ("both", both))
+    }
+    for side in ("receivers", "both"):
+        assert listed[side] == {n for n, note in NOTES.items() if note.lenient_for == side}, side
