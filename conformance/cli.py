@@ -293,7 +293,7 @@ def server_plan(args: argparse.Namespace) -> ServerPlan:
         if args.data_dir is not None:
             raise CouldNotRun("--data-dir keeps the embedded server's test CA; with --url give --cacert")
         has_login = credentials["login_name"] and credentials["login_password"]
-        if not args.no_account and not has_login and not credentials["sasp_session_id"]:
+        if not (args.no_account or args.dry_run or has_login or credentials["sasp_session_id"]):
             raise CouldNotRun(_ACCOUNT_NEEDED)
         verify: str | bool = False if args.insecure else (cacert or True)
         target = dict(credentials, base_url=url, plain_url=plain, verify=verify, check_auth=args.check_auth)

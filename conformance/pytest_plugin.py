@@ -132,7 +132,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Check the target before any item, once (in the controller under xdist): it answers, and
     accepts the credentials; a refusal is a usage error."""
     config = session.config
-    if not config.getoption("--comodo-url", None) or hasattr(config, "workerinput"):
+    if not config.getoption("--comodo-url", None) or hasattr(config, "workerinput") or config.option.collectonly:
         return
     if config.getoption("--comodo-url") == EMBEDDED and config.pluginmanager.hasplugin("dsession"):
         return  # each xdist worker starts its own embedded server: nothing to check here

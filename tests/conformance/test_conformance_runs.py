@@ -210,8 +210,8 @@ def test_lenient_turns_a_receivers_reading_a_server_sent_into_a_note(
 ) -> None:
     server, board = loopback
     with board.switched(FAULTS["success-message"]):
-        strict = run(server, "--only", "AutoApplyIdA/format/*")
-        lenient = run(server, "--only", "AutoApplyIdA/format/*", "--lenient")
+        strict = run(server, "--only", "AutoApplyIdA/format/1")
+        lenient = run(server, "--only", "AutoApplyIdA/format/1", "--lenient")
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert (
         "broke:    AutoApplyIdA.responses.parameters.errorMessage: errorMessage is present with errorCode=0"
@@ -244,3 +244,23 @@ def test_a_replay_line_from_a_failing_report_replays(
     assert replayed.returncode == 0, replayed.stderr
     assert replayed.stdout == failed["example"]["response"]["body"]
     assert "The 'saspSessionID' argument is missing!" in replayed.stdout
+
+
+def test_the_embedded_servers_ca_is_kept_where_data_dir_says(tmp_path: Path) -> None:
+    """--data-dir: the embedded server's test CA stays there after the run, so the --cacert of a
+    replay line still names a file (the default folder is temporary)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("COMODO_")}
+    folder = tmp_path / "data"
+    command = [sys.executable, "-m", "conformance", "server", "--data-dir", str(folder), "--only", "method", "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, env=clean, timeout=120, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (folder / "ca.pem").is_file()
+
+
+def test_a_dry_run_needs_no_account_and_sends_nothing(loopback: tuple[RunningServer, Switchboard]) -> None:
+    server, board = loopback
+    board.seen.clear()
+    result = run(server, "--dry-run", "--only", "auth", account=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skip AutoApplyIdA/auth/wrong-password  (sends wrong credentials: runs only with --check-auth)" in result.stdout
+    assert board.seen == []
