@@ -26,7 +26,7 @@ and checks both):
 4. the kit's three sides: the reference server ``reference``, the server checks ``context`` and
    ``checks``, client mode ``client``
 5. running: ``runner``, ``client.cli``
-6. entry points: ``cli``, ``pytest_plugin``, ``__main__``
+6. entry points: ``cli``, ``server_command``, ``pytest_plugin``, ``__main__``
 
 Within layer 4 the server checks and client mode never import each other, and the reference
 server imports neither (client mode starts the reference server as its checking vendor).

@@ -262,5 +262,7 @@ def test_a_dry_run_needs_no_account_and_sends_nothing(loopback: tuple[RunningSer
     board.seen.clear()
     result = run(server, "--dry-run", "--only", "auth", account=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "skip AutoApplyIdA/auth/wrong-password  (sends wrong credentials: runs only with --check-auth)" in result.stdout
+    assert (
+        "skip AutoApplyIdA/auth/wrong-password  (sends wrong credentials: runs only with --check-auth)" in result.stdout
+    )
     assert board.seen == []
