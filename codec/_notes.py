@@ -30,6 +30,7 @@ class NoteId(enum.StrEnum):
     FORM_ENCODING_DETAILS = "form-encoding-details"
     FORMAT_OF_ERRORS = "format-of-errors"
     FORMAT0_LINE_ENDING = "format0-line-ending"
+    FORMAT0_PADDING = "format0-padding"
     FORMAT1_STATUS1 = "format1-status1"
     FORMAT1_SUCCESS_MESSAGE = "format1-success-message"
     HTTPS_TEXT = "https-text"

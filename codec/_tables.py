@@ -90,6 +90,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         "without a currency symbol'.",
                              'id': 'amount-currency',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': 'An amount is a plain decimal number '
                                         '(policy.amount_pattern) with no currency symbol; the '
                                         "currency is the account's and is not on the wire.",
@@ -102,6 +103,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'separator, sign).',
                              'id': 'amount-format',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': "Digits, optionally a '.' and more digits "
                                         '(policy.amount_pattern); decoded as Decimal, kept exactly '
                                         'as written.',
@@ -115,6 +117,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         '-17 for GET.',
                              'id': 'autoapply-url',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': 'POST https://secure.comodo.net/products/!AutoApplyIdA, '
                                         'beside the UpdateUserEvClickThrough URL that its document '
                                         'prints.',
@@ -127,6 +130,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'empty value (name=) differs from one not sent.',
                              'id': 'blank-value',
                              'lenient': 'A server may instead answer -4 (the value is invalid).',
+                             'lenient_for': 'receivers',
                              'reading': 'An empty value counts as absent: a required variable sent '
                                         'empty earns -3 naming it; an optional one sent empty is '
                                         'ignored.',
@@ -141,6 +145,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'Successful is in the status list).',
                              'id': 'codes-per-endpoint',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': "A response may carry only codes from its own endpoint's "
                                         'table. A code outside it still decodes (as an integer) '
                                         'but is a conformance failure.',
@@ -154,6 +159,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'names the country it refuses.',
                              'id': 'country-case',
                              'lenient': "Case-insensitive; 'gb' is GB.",
+                             'lenient_for': 'receivers',
                              'reading': 'The current ISO 3166-1 alpha-2 list (from the pinned '
                                         'country package) in upper case. A value of at most 2 '
                                         'characters not in the list earns -7 with the value as '
@@ -169,6 +175,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'id': 'days-for-most-products',
                              'lenient': 'Any positive decimal integer without sign or leading '
                                         'zeros.',
+                             'lenient_for': 'receivers',
                              'reading': '365, 730 and 1095 are valid; anything that is not a '
                                         'positive decimal integer earns -4.',
                              'strict': 'Only 365, 730 or 1095; any other integer earns -4.',
@@ -181,6 +188,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'LOGINNAME are the same variable).',
                              'id': 'duplicate-names',
                              'lenient': 'A server may take the first or the last value.',
+                             'lenient_for': 'receivers',
                              'reading': 'A repeated variable earns -4 naming it (as first '
                                         'spelled).',
                              'strict': 'Same as the reading.',
@@ -194,6 +202,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'id': 'email-none',
                              'lenient': "Same as the reading; 'None' or 'NONE' is treated as an "
                                         'address.',
+                             'lenient_for': 'none',
                              'reading': "emailAddress is free text up to 255 characters; 'none' "
                                         '(exact, lower case) is the special value. No e-mail '
                                         'syntax is enforced for any variable.',
@@ -206,6 +215,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'faults earns.',
                              'id': 'error-precedence',
                              'lenient': 'Any of the faults present may be reported.',
+                             'lenient_for': 'receivers',
                              'reading': '-17 (GET) before -1 (not HTTPS) before -2 (unrecognised) '
                                         'before -3 (missing, in table order) before -4 (invalid, '
                                         'in table order) before -7 (country). Credentials (-16) '
@@ -221,6 +231,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         "1, 24 or 48, and says nothing of 0's meaning.",
                              'id': 'expected-delivery-values',
                              'lenient': '0, 1, 24 or 48 in either format.',
+                             'lenient_for': 'both',
                              'reading': 'The reference server sends 1, 24 or 48 in both formats: 1 '
                                         'when isCustomerValidated=Y or the customer was validated '
                                         "before, 24 when the account's orders await an account "
@@ -236,6 +247,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         "'Y (or y)', checkFONIsUnique's neither.",
                              'id': 'flag-lowercase',
                              'lenient': 'Every flag accepts Y, y, N and n.',
+                             'lenient_for': 'receivers',
                              'reading': 'Each flag accepts Y and N and the lower-case forms its '
                                         'own description names.',
                              'strict': 'Only those: isCustomerValidated Y/y/N/n, test Y/y/N, '
@@ -249,6 +261,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         "account', but no error code is named for a repeat.",
                              'id': 'fon-unique-code',
                              'lenient': "Any negative code from the endpoint's table.",
+                             'lenient_for': 'both',
                              'reading': 'A repeat earns -4 naming foreignOrderNumber '
                                         '(policy.fon_not_unique_code).',
                              'strict': '-4.',
@@ -261,6 +274,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'the character set.',
                              'id': 'form-encoding-details',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': "Bodies are UTF-8; '+' and '%20' both decode to a space; "
                                         "only '&' separates pairs (';' is data); the encoder "
                                         "writes spaces as '+' and percent-encodes every byte "
@@ -278,6 +292,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'id': 'format-of-errors',
                              'lenient': 'Either format is accepted for an error answer whose '
                                         'responseFormat was invalid.',
+                             'lenient_for': 'both',
                              'reading': 'A valid responseFormat is honoured even when the request '
                                         'earns an error; an absent or invalid one (and GET '
                                         'requests) get the newline format.',
@@ -290,11 +305,28 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'the line ending and whether the last line ends with one '
                                         'are not said.',
                              'id': 'format0-line-ending',
-                             'lenient': 'CRLF or LF, a missing final newline, trailing blank lines '
-                                        'and white space around values are tolerated.',
+                             'lenient': 'CRLF or LF, with or without a final newline.',
+                             'lenient_for': 'both',
                              'reading': 'Lines end with LF, the last one included.',
-                             'strict': 'LF only; with or without a final LF; no blank line or '
-                                       'surrounding white space.',
+                             'strict': 'LF only, with or without a final LF.',
+                             'topic': 'response format'},
+                            {'accept': {},
+                             'differs': True,
+                             'fields': [],
+                             'finding': "Each line of the newline format is one value ('Line 1: "
+                                        "Status Code', 'Line 2: Order Number' -- 'Integer', 'Line "
+                                        "4: Expected Delivery Time'); the document has no blank "
+                                        'line after the last one and no white space around a '
+                                        'value.',
+                             'id': 'format0-padding',
+                             'lenient': 'A decoder tolerates blank lines at the end and white '
+                                        'space around values, and ignores them.',
+                             'lenient_for': 'receivers',
+                             'reading': 'Each value alone on its line, nothing after the last '
+                                        "line's newline.",
+                             'strict': 'No blank line after the last value and no white space '
+                                       'around a value: a server sends each line as the value '
+                                       'itself.',
                              'topic': 'response format'},
                             {'accept': {'presence': [{'codes': 'positive',
                                                       'parameters': ['errorMessage',
@@ -311,6 +343,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         '(Successful, Payment Required).',
                              'id': 'format1-status1',
                              'lenient': 'Either.',
+                             'lenient_for': 'both',
                              'reading': 'For errorCode=1 the response carries errorMessage (status '
                                         "1's text, 'Successful, Payment Required') and also "
                                         'orderNumber, totalCost and expectedDeliveryTime, as the '
@@ -325,10 +358,12 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'fields': [],
                              'finding': "errorMessage is 'not present when errorCode=0'.",
                              'id': 'format1-success-message',
-                             'lenient': "An errorMessage (such as 'Successful') with errorCode=0 "
-                                        'is tolerated and ignored.',
+                             'lenient': 'A decoder tolerates an errorMessage (such as '
+                                        "'Successful') with errorCode=0 and ignores it.",
+                             'lenient_for': 'receivers',
                              'reading': 'The reference server sends none with 0.',
-                             'strict': 'An errorMessage with errorCode=0 is a deviation.',
+                             'strict': 'A server sends no errorMessage with errorCode=0 (the '
+                                       'letter).',
                              'topic': 'response parameters'},
                             {'accept': {'messages': [{'code': -1, 'match': 'casefold'}]},
                              'differs': True,
@@ -338,6 +373,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'UpdateUserEvClickThrough.',
                              'id': 'https-text',
                              'lenient': 'Text compared without regard to case.',
+                             'lenient_for': 'both',
                              'reading': 'Each endpoint uses its own text.',
                              'strict': 'Exact text.',
                              'topic': 'error messages'},
@@ -350,6 +386,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'id': 'length-in-characters',
                              'lenient': 'Same as the reading; a server that counts bytes would '
                                         'wrongly refuse non-ASCII values at the limit.',
+                             'lenient_for': 'none',
                              'reading': 'Lengths count Unicode characters (code points) of the '
                                         'percent-decoded UTF-8 value; a value one character over '
                                         'the limit earns -4.',
@@ -365,6 +402,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         '9.1).',
                              'id': 'method-not-post',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': 'Any method that is not exactly POST earns -17, with the '
                                         "table's message unchanged.",
                              'strict': 'Same as the reading.',
@@ -378,6 +416,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'not said.',
                              'id': 'names-case-insensitive',
                              'lenient': 'action values compared without regard to case.',
+                             'lenient_for': 'receivers',
                              'reading': 'Names are matched without regard to case; values are '
                                         'compared exactly, except where another note says '
                                         'otherwise.',
@@ -390,6 +429,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         "'xxxx') would break the newline format.",
                              'id': 'newline-in-message',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': 'The encoder replaces CR and LF in messages with spaces; '
                                         'arguments echoed in messages are the names as sent, cut '
                                         'to 64 characters.',
@@ -404,6 +444,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'finding': 'These variables have an empty Max. Length cell.',
                              'id': 'no-max-length',
                              'lenient': 'No limit.',
+                             'lenient_for': 'none',
                              'reading': 'No length limit is enforced from the tables (the request '
                                         'body size limit of a server still applies). days is '
                                         'bounded by its allowed values instead.',
@@ -419,6 +460,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'the other.',
                              'id': 'permission-denied-text',
                              'lenient': 'Any message with -16.',
+                             'lenient_for': 'both',
                              'reading': 'Each endpoint uses its own text; the reference server '
                                         'answers -16 for wrong credentials on both.',
                              'strict': 'Exact text.',
@@ -431,6 +473,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'the copies received; only <i> markup survives.',
                              'id': 'presence-from-markup',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': 'A request variable whose name is wrapped in <i> is '
                                         'optional; one marked with * is conditionally required; '
                                         'every other variable is required.',
@@ -444,6 +487,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'or an empty item are allowed is not said.',
                              'id': 'product-list-syntax',
                              'lenient': 'Spaces around items and repeated items are tolerated.',
+                             'lenient_for': 'receivers',
                              'reading': 'Items are 36 or 37 separated by commas, no spaces, no '
                                         'empty item.',
                              'strict': 'Also no repeated item.',
@@ -457,6 +501,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         "'must not', and no error code is named.",
                              'id': 'sasp-excludes-login',
                              'lenient': 'Accept them and authenticate with saspSessionID alone.',
+                             'lenient_for': 'receivers',
                              'reading': 'loginName and loginPassword are required unless '
                                         'saspSessionID is given (-3 naming the first missing one). '
                                         'Given together with saspSessionID, the request earns -4 '
@@ -472,6 +517,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'order returns is not said.',
                              'id': 'test-orders',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': 'A test order is placed and answered like any other (order '
                                         'number, amount, delivery time) but no credit is taken, so '
                                         'it never earns -15.',
@@ -491,6 +537,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'used for values up to 512 characters (location).',
                              'id': 'type-char-vs-string',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': "'char' and 'string' are the same type: text of up to Max. "
                                         'Length characters.',
                              'strict': 'Same as the reading.',
@@ -505,6 +552,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                              'id': 'unrecognised-argument-text',
                              'lenient': 'A message that names the argument is accepted for '
                                         'AutoApplyIdA too.',
+                             'lenient_for': 'both',
                              'reading': 'Each endpoint uses its own template; only '
                                         "UpdateUserEvClickThrough's names the argument.",
                              'strict': 'Same as the reading.',
@@ -518,6 +566,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                         'descriptions.',
                              'id': 'version-history-fields',
                              'lenient': 'Same as the reading.',
+                             'lenient_for': 'none',
                              'reading': "A variable's 'since' is the first version whose history "
                                         'line says Added: with its name, else the first version; a '
                                         'codec bound to an older version treats later variables as '
@@ -1388,6 +1437,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'no order state is defined.',
                                          'id': 'action-status-zero',
                                          'lenient': 'Any status in the table for the action.',
+                                         'lenient_for': 'both',
                                          'reading': 'An order placed with isCustomerValidated=N '
                                                     "awaits the customer's click-through; one "
                                                     'placed with isCustomerValidated=Y was '
@@ -1405,6 +1455,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'id': 'blank-value',
                                          'lenient': 'A server may instead answer -4 (the value is '
                                                     'invalid).',
+                                         'lenient_for': 'receivers',
                                          'reading': 'An empty value counts as absent: a required '
                                                     'variable sent empty earns -3 naming it; an '
                                                     'optional one sent empty is ignored.',
@@ -1426,6 +1477,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'lenient': 'status and description may be absent when '
                                                     'errorCode is not 0, and errorMessage when it '
                                                     'is 0.',
+                                         'lenient_for': 'both',
                                          'reading': 'All four are always sent. With an error code, '
                                                     "status is 0 (not completed) with status 0's "
                                                     'description.',
@@ -1441,6 +1493,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'id': 'click-through-test-orders',
                                          'lenient': 'A server may refuse it with -20 (an '
                                                     'order-related error).',
+                                         'lenient_for': 'both',
                                          'reading': 'The reference server treats test orders like '
                                                     'any other order.',
                                          'strict': 'Click-through on a test order answers '
@@ -1456,6 +1509,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'row (0 = Successful is in the status list).',
                                          'id': 'codes-per-endpoint',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'A response may carry only codes from its own '
                                                     "endpoint's table. A code outside it still "
                                                     'decodes (as an integer) but is a conformance '
@@ -1472,6 +1526,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'id': 'duplicate-names',
                                          'lenient': 'A server may take the first or the last '
                                                     'value.',
+                                         'lenient_for': 'receivers',
                                          'reading': 'A repeated variable earns -4 naming it (as '
                                                     'first spelled).',
                                          'strict': 'Same as the reading.',
@@ -1483,6 +1538,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'with several faults earns.',
                                          'id': 'error-precedence',
                                          'lenient': 'Any of the faults present may be reported.',
+                                         'lenient_for': 'receivers',
                                          'reading': '-17 (GET) before -1 (not HTTPS) before -2 '
                                                     '(unrecognised) before -3 (missing, in table '
                                                     'order) before -4 (invalid, in table order) '
@@ -1500,6 +1556,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     "';' or of the character set.",
                                          'id': 'form-encoding-details',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': "Bodies are UTF-8; '+' and '%20' both decode "
                                                     "to a space; only '&' separates pairs (';' is "
                                                     "data); the encoder writes spaces as '+' and "
@@ -1519,6 +1576,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'UpdateUserEvClickThrough.',
                                          'id': 'https-text',
                                          'lenient': 'Text compared without regard to case.',
+                                         'lenient_for': 'both',
                                          'reading': 'Each endpoint uses its own text.',
                                          'strict': 'Exact text.',
                                          'topic': 'error messages'},
@@ -1533,6 +1591,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'lenient': 'Same as the reading; a server that counts '
                                                     'bytes would wrongly refuse non-ASCII values '
                                                     'at the limit.',
+                                         'lenient_for': 'none',
                                          'reading': 'Lengths count Unicode characters (code '
                                                     'points) of the percent-decoded UTF-8 value; a '
                                                     'value one character over the limit earns -4.',
@@ -1549,6 +1608,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     '9.1).',
                                          'id': 'method-not-post',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'Any method that is not exactly POST earns '
                                                     "-17, with the table's message unchanged.",
                                          'strict': 'Same as the reading.',
@@ -1560,6 +1620,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     "Cyrillic letters that look like 'Type'.",
                                          'id': 'mojibake-type-header',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'The column is the type column; the parser '
                                                     'reads it by position.',
                                          'strict': 'Same as the reading.',
@@ -1575,6 +1636,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'id': 'names-case-insensitive',
                                          'lenient': 'action values compared without regard to '
                                                     'case.',
+                                         'lenient_for': 'receivers',
                                          'reading': 'Names are matched without regard to case; '
                                                     'values are compared exactly, except where '
                                                     'another note says otherwise.',
@@ -1588,6 +1650,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'free text, not a template.',
                                          'id': 'order-errors-free-text',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'Any errorMessage is accepted with -20. The '
                                                     'reference server answers -20 for an order '
                                                     'number it does not know, with the message in '
@@ -1602,6 +1665,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'a string of up to 128 characters.',
                                          'id': 'order-number-type',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'orderNumber is accepted as text of up to 128 '
                                                     'characters; one that names no known order '
                                                     'earns -20.',
@@ -1618,6 +1682,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'the other.',
                                          'id': 'permission-denied-text',
                                          'lenient': 'Any message with -16.',
+                                         'lenient_for': 'both',
                                          'reading': 'Each endpoint uses its own text; the '
                                                     'reference server answers -16 for wrong '
                                                     'credentials on both.',
@@ -1632,6 +1697,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'only <i> markup survives.',
                                          'id': 'presence-from-markup',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'A request variable whose name is wrapped in '
                                                     '<i> is optional; one marked with * is '
                                                     'conditionally required; every other variable '
@@ -1647,6 +1713,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'without <i> markup.',
                                          'id': 'starred-not-italic',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': 'The * decides: adminEmailAddress is '
                                                     'conditional, required when '
                                                     'action=ReplaceMailAddress (its description '
@@ -1664,6 +1731,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                          'id': 'unrecognised-argument-text',
                                          'lenient': 'A message that names the argument is accepted '
                                                     'for AutoApplyIdA too.',
+                                         'lenient_for': 'both',
                                          'reading': 'Each endpoint uses its own template; only '
                                                     "UpdateUserEvClickThrough's names the "
                                                     'argument.',
@@ -1679,6 +1747,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                                     'changes descriptions.',
                                          'id': 'version-history-fields',
                                          'lenient': 'Same as the reading.',
+                                         'lenient_for': 'none',
                                          'reading': "A variable's 'since' is the first version "
                                                     'whose history line says Added: with its name, '
                                                     'else the first version; a codec bound to an '

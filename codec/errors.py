@@ -34,10 +34,14 @@ __all__ = [
 
 @attrs.frozen
 class Deviation:
-    """A way a response departs from the documents' letter, with the note that allows it."""
+    """A way a response departs from the documents' letter, with the note that allows it (or,
+    when no note does, the table row it breaks).  ``row`` is the table row whose letter a
+    deviation a note allows departs from (``responses.parameters.errorMessage``), None when
+    ``note`` is that row already."""
 
     note: str
     message: str
+    row: str | None = None
 
     def __str__(self) -> str:
         return f"{self.message} [note {self.note}]"

@@ -44,8 +44,8 @@ class _Reader:
         self.spec = spec
         self.deviations: list[Deviation] = []
 
-    def note(self, note: str, message: str) -> None:
-        self.deviations.append(Deviation(note, message))
+    def note(self, note: str, message: str, row: str | None = None) -> None:
+        self.deviations.append(Deviation(note, message, row))
 
     def fail(self, message: str, field: str | None, rule: str) -> ResponseInvalid:
         return ResponseInvalid(
@@ -64,16 +64,16 @@ def _read_newline(r: _Reader, fmt: NewlineFormat, body: bytes) -> dict[str, str]
             r.note(f"{fmt.row}.lines", "a line ends with a bare CR (lines end with LF, or CRLF)")
             text = text.replace("\r", "\n")
         else:
-            r.note(NoteId.FORMAT0_LINE_ENDING, "CR in line endings")
+            r.note(NoteId.FORMAT0_LINE_ENDING, "CR in line endings", f"{fmt.row}.lines")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if lines and not lines[-1].strip():
-        r.note(NoteId.FORMAT0_LINE_ENDING, "blank lines at the end")
+        r.note(NoteId.FORMAT0_PADDING, "blank lines at the end", f"{fmt.row}.lines")
         while lines and not lines[-1].strip():
             lines.pop()
     if any(line != line.strip() for line in lines):
-        r.note(NoteId.FORMAT0_LINE_ENDING, "white space around a value")
+        r.note(NoteId.FORMAT0_PADDING, "white space around a value", f"{fmt.row}.lines")
         lines = [line.strip() for line in lines]
     if not lines:
         raise r.fail("empty body", "errorCode", "required")
@@ -124,8 +124,9 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
         present = p.name in values
         if expected == present:
             continue
-        note = spec.presence_note(p.name, code) or f"responses.parameters.{p.name}"
-        r.note(note, f"{p.name} is {'present' if present else 'absent'} with errorCode={code}")
+        row = f"responses.parameters.{p.name}"
+        note = spec.presence_note(p.name, code)
+        r.note(note or row, f"{p.name} is {'present' if present else 'absent'} with errorCode={code}", note and row)
     needs_order = spec.order_parameters
     if code == 0 and needs_order and not needs_order <= values.keys():
         missing = [p.name for p in spec.params if p.name in needs_order and p.name not in values]
@@ -149,12 +150,12 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
         allowed = spec.formats[fmt_key].expected_delivery
         if int(hours) not in allowed:
             union = {h for f in spec.formats.values() for h in f.expected_delivery}
-            note = (
-                NoteId.EXPECTED_DELIVERY_VALUES
-                if int(hours) in union
-                else f"responses.formats.{fmt_key}.expected_delivery"
-            )
-            r.note(note, f"expectedDeliveryTime {hours} is not one of {allowed} for this format")
+            row = f"responses.formats.{fmt_key}.expected_delivery"
+            said = f"expectedDeliveryTime {hours} is not one of {allowed} for this format"
+            if int(hours) in union:
+                r.note(NoteId.EXPECTED_DELIVERY_VALUES, said, row)
+            else:
+                r.note(row, said)
     status = values.get("status")
     if status is not None and _INT.match(status) and spec.statuses and int(status) not in spec.statuses:
         r.note("statuses", f"status {status} is not in the table")
@@ -163,9 +164,10 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
         entry = spec.codes.get(code)
         # what parse_message(spec, code, message).matches_template says, without building the detail
         if entry is not None and not entry.free_text and entry.pattern.match(message) is None:
+            row = f"codes.{code}.message"
+            note = spec.message_note(code, message)
             r.note(
-                spec.message_note(code, message) or f"codes.{code}.message",
-                f"errorMessage {message[:80]!r} does not match {spec.codes[code].message!r}",
+                note or row, f"errorMessage {message[:80]!r} does not match {spec.codes[code].message!r}", note and row
             )
 
 

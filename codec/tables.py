@@ -103,11 +103,19 @@ class MessageAllowance:
         return self.match == "any" or message.casefold() == template.casefold()
 
 
+LenientFor = Literal["receivers", "both", "none"]
+"""Whom a note's lenient reading serves: ``receivers`` only (a sender -- a client sending a
+request, a server sending an answer -- is held to the strict reading, the letter being explicit),
+``both`` (the documents are silent or contradict each other: a sender may take it too), or
+``none`` (strict and lenient are the same)."""
+
+
 @attrs.frozen
 class Note:
     """A reading of ``spec/readings.toml``: what the documents say (``finding``), what this
     project does (``reading``), the ``strict`` and ``lenient`` behaviours (``differs``: they are
-    not the same) and what a peer following either may do (``accept_*``)."""
+    not the same), whom the lenient one serves (``lenient_for``) and what a peer following either
+    may do (``accept_*``)."""
 
     id: NoteId
     topic: str
@@ -117,6 +125,7 @@ class Note:
     strict: str
     lenient: str
     differs: bool
+    lenient_for: LenientFor = "none"
     accept_codes: frozenset[int] = frozenset()
     accept_presence: tuple[PresenceAllowance, ...] = ()
     accept_messages: tuple[MessageAllowance, ...] = ()
@@ -530,6 +539,7 @@ def _note(row: Mapping[str, Any]) -> Note:
         strict=row["strict"],
         lenient=row["lenient"],
         differs=row["differs"],
+        lenient_for=row["lenient_for"],
         accept_codes=frozenset(codes),
         accept_presence=tuple(PresenceAllowance(p["codes"], tuple(p["parameters"])) for p in presence),
         accept_messages=tuple(MessageAllowance(m["code"], m["match"]) for m in messages),

@@ -11,7 +11,8 @@ The packages show the architecture:
 * :mod:`conformance.reference` -- the reference server, a stateful simulator of the vendor;
 * :mod:`conformance.endpoints` -- every piece of per-endpoint behaviour the kit needs;
 * :mod:`conformance.judge` judges one exchange; :mod:`conformance.results` is the one result
-  model every mode produces and :mod:`conformance.report` the only writer of reports;
+  model every mode produces, :mod:`conformance.report` says what every report says and
+  :mod:`conformance.sinks` writes them where they go;
 * :mod:`conformance.scrub` is the one secret scrubber every sink applies last (reading text
   through :mod:`conformance.decoded_views`), and :mod:`conformance.peertext` makes a peer's
   strings safe to show (escaped controls, XML-safe, cut);
@@ -23,15 +24,15 @@ one above, and the imports form no cycle (``tests/conformance/test_conformance_l
 and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
-   ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``, ``decoded_views``,
-   ``scrub``, ``peertext``, ``http``, ``pacing``
-2. judging, reporting and the reference server's state: ``judge``, ``report``,
+   ``strategies``, ``arguments``, ``adapters``, ``reference.records``, ``reference.tls``,
+   ``decoded_views``, ``scrub``, ``peertext``, ``http``, ``pacing``
+2. judging, reporting and the reference server's state: ``judge``, ``report``, ``sinks``,
    ``reference.store``, ``reference.integrity``, ``reference.answers``
 3. per-endpoint behaviour: ``endpoints``
 4. the kit's three sides: the reference server ``reference``, the server checks ``context`` and
    ``checks``, client mode ``client``
 5. running: ``runner``, ``client.cli``
-6. entry points: ``cli``, ``pytest_plugin``, ``__main__``
+6. entry points: ``cli``, ``server_command``, ``pytest_plugin``, ``__main__``
 
 Within layer 4 the server checks and client mode never import each other, and the reference
 server imports neither (client mode starts the reference server as its checking vendor).

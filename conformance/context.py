@@ -8,11 +8,13 @@ that need one are placed as :func:`conformance.endpoints.place_order` says.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import ssl
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -20,14 +22,14 @@ import httpx
 import codec
 
 from . import DEFAULT_EXAMPLES
-from .endpoints import place_order
+from .endpoints import OrderUnavailable, place_order
 from .formats import expected_format
 from .judge import Expectation, Verdict, judge_response
 from .report import redact
-from .results import Exchange
+from .results import CredentialsRefused, Exchange
 from .strategies import SAFETY_FIELDS
 
-__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value"]
+__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "is_loopback"]
 
 
 class TargetUnreachable(Exception):
@@ -38,7 +40,9 @@ class TargetUnreachable(Exception):
 class Target:
     """A server under test.  ``base_url`` ends with ``/products/``; ``plain_url`` is the same
     server over plain HTTP (for the -1 check); ``verify`` is a CA file, True (system CAs) or
-    False (--insecure).  Secrets never appear in its repr."""
+    False (--insecure); ``no_account``: an explicit run without an account (the checks that need
+    one are skipped as such); ``password_env`` / ``sasp_env``: the environment variables a replay
+    line reads the secrets from.  Secrets never appear in its repr."""
 
     base_url: str
     login_name: str | None = None
@@ -49,10 +53,35 @@ class Target:
     timeout: float = 15.0
     check_auth: bool = False
     order_number: str | None = None
+    no_account: bool = False
+    password_env: str = "COMODO_LOGIN_PASSWORD"
+    sasp_env: str = "COMODO_SASP_SESSION_ID"
 
     @property
     def secrets(self) -> list[str]:
         return [s for s in (self.login_password, self.sasp_session_id) if s]
+
+    @property
+    def replay_env(self) -> dict[str, str]:
+        """Each secret -> the environment variable a replay line reads it from."""
+        pairs = ((self.login_password, self.password_env), (self.sasp_session_id, self.sasp_env))
+        return {secret: env for secret, env in pairs if secret}
+
+    @property
+    def has_login(self) -> bool:
+        return bool(self.login_name and self.login_password)
+
+    def carries_own_credentials(self, pairs: Sequence[tuple[str, str]]) -> bool:
+        """Whether a request of *pairs* authenticates as this target's account: its own login name
+        and password, or its own SASP session id alone (names in any case)."""
+        sent: dict[str, str] = {}
+        for name, value in pairs:
+            sent.setdefault(name.lower(), value)
+        login = sent.get("loginname"), sent.get("loginpassword")
+        if self.has_login and login == (self.login_name, self.login_password):
+            return "saspsessionid" not in sent
+        own_sasp = bool(self.sasp_session_id) and sent.get("saspsessionid") == self.sasp_session_id
+        return own_sasp and login == (None, None)
 
     @property
     def is_https(self) -> bool:
@@ -61,6 +90,18 @@ class Target:
     def url_for(self, endpoint: str, base: str | None = None) -> str:
         base = base or self.base_url
         return base.rstrip("/") + "/!" + codec.canonical_endpoint(endpoint)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether *url*'s host is this machine (``localhost`` or a loopback address; no name is looked
+    up): what the kit sends there never crosses a network."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _TEXT = "Conformance Test"
@@ -87,18 +128,28 @@ class RunContext:
     """One run against one target: the HTTP client, baselines and the run's own orders."""
 
     def __init__(
-        self, target: Target, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES, client: httpx.Client | None = None
+        self,
+        target: Target,
+        *,
+        seed: int = 0,
+        examples: int = DEFAULT_EXAMPLES,
+        lenient: bool = False,
+        client: httpx.Client | None = None,
     ) -> None:
         self.target = target
         self.seed = seed
         self.examples = examples
+        self.lenient = lenient
         self.client = client or httpx.Client(
             verify=ssl_context(target.verify), timeout=target.timeout, follow_redirects=False
         )
         self._run_tag = uuid.uuid4().hex[:10]
         self._counter = itertools.count(1)
         self._orders: dict[str, str] = {}
+        self._no_order: OrderUnavailable | None = None
         self.sent = 0
+        self.last: Exchange | None = None
+        self.refused: str | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -149,12 +200,23 @@ class RunContext:
         return next(a for a in spec.actions if a not in triggers)
 
     def order_number(self) -> str:
-        """An order this run placed (test=Y, customer not validated), for click-through checks."""
+        """An order this run placed (test=Y, customer not validated), for click-through checks
+        (placed once: when the server gave none, every later call says why, sending nothing)."""
         if self.target.order_number:
             return self.target.order_number
         if "order" not in self._orders:
-            self._orders["order"] = place_order(self, validated="N")
+            if self._no_order is not None:
+                raise self._no_order
+            try:
+                self._orders["order"] = place_order(self, validated="N")
+            except OrderUnavailable as exc:
+                self._no_order = exc
+                raise
         return self._orders["order"]
+
+    def adopt_order(self, number: str) -> None:
+        """Use *number* (a test order this run placed) for the checks that need an order."""
+        self._orders.setdefault("order", number)
 
     # ------------------------------------------------------------------ sending
 
@@ -167,7 +229,11 @@ class RunContext:
         base: str | None = None,
         raw_body: bytes | None = None,
     ) -> Exchange:
-        """Send one request (pairs exactly as given, unchecked) and return the exchange."""
+        """Send one request (pairs exactly as given, unchecked) and return the exchange.  A GET
+        carries the pairs in its query string (``request_body`` holds the query).
+
+        :class:`~conformance.results.CredentialsRefused` when the answer is -16 to the account's
+        own credentials; from then on no request carrying them is sent."""
         spec = codec.endpoint_spec(endpoint)
         if raw_body is not None:
             body = raw_body
@@ -175,7 +241,10 @@ class RunContext:
             body = codec.encode_request_fields(spec.name, fields, validate=False).body
         pairs = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         self._guard_test_orders(spec, pairs)
-        fmt = expected_format(spec.name, pairs, body)
+        own = self.target.carries_own_credentials(pairs)
+        if own and self.refused:
+            raise CredentialsRefused(self.refused)
+        fmt = expected_format(spec.name, pairs, body, method)
         url = self.target.url_for(spec.name, base)
         content_type = spec.content_type if method.upper() != "GET" else None
         sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type)
@@ -183,22 +252,42 @@ class RunContext:
         self.sent += 1
         try:
             if method.upper() == "GET":
-                response = self.client.get(url)
+                response = self.client.get(f"{url}?{body.decode('latin-1')}" if body else url)
             else:
                 response = self.client.request(method, url, content=body, headers={"Content-Type": spec.content_type})
         except httpx.HTTPError as exc:
             error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
-            return attrs.evolve(sent, error=error, elapsed=time.perf_counter() - started)
-        return attrs.evolve(
+            self.last = attrs.evolve(sent, error=error, elapsed=time.perf_counter() - started)
+            return self.last
+        self.last = attrs.evolve(
             sent,
             status=response.status_code,
             content_type=response.headers.get("content-type"),
             body=response.content,
             elapsed=time.perf_counter() - started,
         )
+        if own:
+            self._stop_if_refused(self.last)
+        return self.last
+
+    def _stop_if_refused(self, exchange: Exchange) -> None:
+        """Raise CredentialsRefused if *exchange*'s answer is -16 (it carried the account's own credentials)."""
+        try:
+            answer = codec.decode_response(
+                exchange.endpoint or "",
+                exchange.body or b"",
+                content_type=exchange.content_type,
+                response_format=exchange.response_format,
+            )
+        except (codec.CodecError, KeyError, ValueError):
+            return
+        if answer.error_code == -16:
+            said = " ".join((answer.error_message or "").split())[:200]
+            self.refused = redact(f"the server refused the credentials (-16): {said or 'no message'}", self.secrets)
+            raise CredentialsRefused(self.refused)
 
     def check(self, exchange: Exchange, expect: Expectation) -> Verdict:
-        return judge_response(exchange, expect)
+        return judge_response(exchange, expect, lenient=self.lenient)
 
     @staticmethod
     def _guard_test_orders(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> None:

@@ -39,15 +39,16 @@ def requested_format(endpoint: str, body: bytes, method: str = "POST") -> int | 
     return int(fmt) if fmt is not None else default_format(endpoint)
 
 
-def expected_format(endpoint: str, pairs: Sequence[tuple[str, str]], body: bytes) -> int | None:
-    """The format a server's answer to *body* (sent as *pairs*) must use: the requested one, the
-    default when none was asked for, or None -- either format, note ``format-of-errors`` -- when
-    the request's responseFormat is not one value the table allows."""
+def expected_format(endpoint: str, pairs: Sequence[tuple[str, str]], body: bytes, method: str = "POST") -> int | None:
+    """The format a server's answer to *body* (sent as *pairs* by *method*) must use: the
+    requested one, the default when none was asked for, or None -- either format, note
+    ``format-of-errors`` -- when the request's responseFormat is not one value the table allows,
+    or a request that is not a POST asks for one."""
     name = codec.endpoint_spec(endpoint).format_field
     if name is None:
         return None
-    fmt = requested_format(endpoint, body)
+    fmt = requested_format(endpoint, body, method)
     sent = [value for key, value in pairs if key.lower() == name.lower()]
     if not sent or sent[0] == "":
         return fmt
-    return fmt if len(sent) == 1 and sent[0] == str(fmt) else None
+    return fmt if len(sent) == 1 and sent[0] == str(fmt) and method == "POST" else None

@@ -1,12 +1,20 @@
 """Judging one exchange against the tables: what is a failure, and what is only a note.
 
+The kit's one grading rule, for every mode: **strict about what a sender sends, every allowed
+reading in what a receiver accepts.**  :func:`grade` applies it to one departure from the
+documents' letter, from the note that allows the departure (its ``lenient_for``), the side of the
+implementation (a server *receives* a request and *sends* an answer; a client sends requests) and
+``--lenient``.  Both server mode (here) and client mode (:mod:`conformance.client.judging`) call it.
+
 Every answer of these APIs is HTTP 200; the verdict lives in ``errorCode``, the message and the
 format.  :func:`judge_response` decodes an answer with the codec (leniently), then:
 
-* a departure that a note in the tables allows becomes a *note* (never a failure);
+* a departure of the answer that a note allows is graded as *sent*: a note when the note serves
+  senders too (the documents are silent or contradict each other), a *failure* citing the table
+  row when its letter is explicit (the note serves receivers only) -- a note with ``--lenient``;
 * anything else the tables forbid is a *failure* naming the table row it breaks;
 * the code must be one the check expects; a code outside that set but inside the set a note
-  accepts is a note.
+  accepts for this request is graded as *received* (how the server read the request): a note.
 
 :func:`judge_request` does the same for a request a client sent (client mode);
 :func:`cite_rule` says where a rule a finding names comes from.
@@ -14,19 +22,23 @@ format.  :func:`judge_response` decodes an answer with the codec (leniently), th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 
 import codec
 
-from .results import Exchange, Finding
+from .results import Exchange, Finding, Severity
 
 __all__ = [
+    "RECEIVER",
+    "SENDER",
     "SUCCESS",
     "Expectation",
+    "Side",
     "Verdict",
     "cite_rule",
+    "grade",
     "judge_request",
     "judge_response",
     "lenient_note",
@@ -35,6 +47,29 @@ __all__ = [
 ]
 
 SUCCESS = "success"
+
+Side = Literal["sender", "receiver"]
+SENDER: Final[Side] = "sender"
+"""A client sending a request, a server sending an answer: held to the documents' letter."""
+RECEIVER: Final[Side] = "receiver"
+"""A server accepting a request, a decoder reading an answer: may take every reading a note allows."""
+
+
+def grade(note: codec.Note | None, side: Side, *, lenient: bool = False) -> Severity:
+    """Whether a departure from the documents' letter is a ``failure`` or a ``note``: the kit's one
+    grading rule, for server and client mode alike.
+
+    *note* is the note that allows the departure (None: none does -- a failure); *side* is what
+    the implementation did with the message that shows it.  A note whose lenient reading serves
+    ``both`` sides (the documents are silent or contradict each other) makes it a note; one that
+    serves ``receivers`` only makes it a note for a receiver and a failure for a sender -- the
+    letter is explicit there -- unless *lenient* (``--lenient``: for doubles that imitate a vendor
+    quirk on purpose); one whose readings are the same (``none``) allows nothing."""
+    if note is None or note.lenient_for == "none":
+        return "failure"
+    if note.lenient_for == "both" or side == RECEIVER or lenient:
+        return "note"
+    return "failure"
 
 
 def success_codes(endpoint: str) -> frozenset[int]:
@@ -49,8 +84,9 @@ class Expectation:
     ``codes`` pass outright; codes in the ``note``'s ``accept.codes`` are reported as notes, and so
     are the codes in ``also`` (what the note allows for this request in particular, e.g. the codes
     of the other faults a request carries under note ``error-precedence``); ``argument`` /
-    ``country`` is what a -2/-3/-4 or -7 message must name; ``action`` makes the status checked
-    against the statuses that action may return.
+    ``country`` is what a -2/-3/-4 or -7 message must name (a name in ``also_named`` is a note:
+    the note allows the message to name any of them); ``action`` makes the status checked against
+    the statuses that action may return.
     """
 
     codes: frozenset[int]
@@ -61,6 +97,7 @@ class Expectation:
     action: str | None = None
     statuses: frozenset[int] | None = None
     also: frozenset[int] = frozenset()
+    also_named: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -83,12 +120,24 @@ def _accepts(spec: codec.EndpointSpec, note: str | None) -> frozenset[int]:
     return spec.notes[note].accept_codes
 
 
-def _is_note(spec: codec.EndpointSpec, rule: str) -> bool:
-    return rule in spec.notes
+def _sent_departure(spec: codec.EndpointSpec, d: codec.Deviation, lenient: bool) -> Finding:
+    """A departure of a server's answer from the letter, graded as sent (see :func:`grade`)."""
+    note = spec.notes.get(d.note)
+    if grade(note, SENDER, lenient=lenient) == "note":
+        return Finding("note", d.note, d.message)
+    if note is None:  # no note allows it: the deviation names the row it breaks
+        return Finding("failure", f"{spec.name}.{d.note}", d.message)
+    return Finding(
+        "failure",
+        f"{spec.name}.{d.row or d.note}",
+        f"{d.message}: a server sends the letter ({note.strict.rstrip('.')}); note {note.id}'s lenient "
+        "reading is a tolerance for receivers only (--lenient reports this as a note)",
+    )
 
 
-def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
-    """Judge *exchange*'s answer against the tables and *expect*."""
+def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = False) -> Verdict:
+    """Judge *exchange*'s answer against the tables and *expect*; *lenient*: departures only a
+    receivers' reading allows are notes, not failures (see :func:`grade`)."""
     if exchange.endpoint is None:
         return Verdict(None, (Finding("failure", "endpoint.path", f"{exchange.url}: no endpoint there"),))
     spec = codec.endpoint_spec(exchange.endpoint)
@@ -111,15 +160,12 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
         rule = f"{spec.name}.responses.{exc.field or 'body'}.{exc.rule}"
         findings.append(Finding("failure", rule, exc.message))
         return Verdict(None, tuple(findings))
-    for d in response.deviations:
-        if _is_note(spec, d.note):
-            findings.append(Finding("note", d.note, d.message))
-        else:
-            findings.append(Finding("failure", f"{spec.name}.{d.note}", d.message))
+    findings.extend(_sent_departure(spec, d, lenient) for d in response.deviations)
     code = response.error_code
     accepted = _accepts(spec, expect.note) | expect.also
     if code not in expect.codes:
-        if code in accepted:
+        # which code a request earns is how the server read it: graded as received
+        if code in accepted and grade(spec.notes.get(expect.note or ""), RECEIVER, lenient=lenient) == "note":
             findings.append(
                 Finding(
                     "note",
@@ -135,18 +181,25 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
     elif code < 0:
         detail = codec.error_detail(response)
         if detail is not None and detail.matches_template:
-            if (
-                expect.argument is not None
-                and detail.argument is not None
-                and detail.argument.casefold() != expect.argument.casefold()
-            ):
-                findings.append(
-                    Finding(
-                        "failure",
-                        f"{spec.name}.codes.{code}.message",
-                        f"the message names {detail.argument!r}, not {expect.argument!r}",
+            named = detail.argument
+            if expect.argument is not None and named is not None and named.casefold() != expect.argument.casefold():
+                if named.casefold() in {n.casefold() for n in expect.also_named} and expect.note:
+                    findings.append(
+                        Finding(
+                            "note",
+                            expect.note,
+                            f"the message names {named!r} (the reading names {expect.argument!r}; note "
+                            f"{expect.note} allows any of {', '.join(sorted(expect.also_named | {expect.argument}))})",
+                        )
                     )
-                )
+                else:
+                    findings.append(
+                        Finding(
+                            "failure",
+                            f"{spec.name}.codes.{code}.message",
+                            f"the message names {named!r}, not {expect.argument!r}",
+                        )
+                    )
             if expect.country is not None and detail.country is not None and detail.country != expect.country:
                 findings.append(
                     Finding(
@@ -240,11 +293,19 @@ def _note_for(spec: codec.EndpointSpec, exc: codec.RequestRejected | codec.Reque
 def cite_rule(rule: str) -> str | None:
     """Where a rule's table row comes from: the document and line of the variable it names."""
     parts = rule.split(".")
-    if len(parts) >= 3 and parts[0] in codec.ENDPOINTS and parts[1] == "request":
+    if len(parts) >= 3 and parts[0] in codec.ENDPOINTS:
         spec = codec.endpoint_spec(parts[0])
-        f = spec.by_key.get(parts[2].lower())
-        if f is not None:
-            return f"{spec.source} line {f.source_line} ({f.name})"
+        found: Any = None
+        if parts[1] == "request":
+            found = spec.by_key.get(parts[2].lower())
+        elif parts[1:3] == ["responses", "parameters"] and len(parts) >= 4:
+            found = spec.params_by_key.get(parts[3].lower())
+        elif parts[1] == "codes" and parts[2].lstrip("-").isdigit():
+            code = spec.codes.get(int(parts[2]))
+            if code is not None:
+                return f"{spec.source} line {code.source_line} (errorCode {code.code})"
+        if found is not None:
+            return f"{spec.source} line {found.source_line} ({found.name})"
     if len(parts) >= 2 and parts[0] in codec.ENDPOINTS:
         return f"spec/tables/{parts[0]}.json ({'.'.join(parts[1:])})"
     if any(rule in codec.endpoint_spec(name).notes for name in codec.ENDPOINTS):

@@ -1,9 +1,12 @@
-"""Every report the kit writes, for every mode: progress lines, the terminal summary, JSON, JUnit.
+"""What every report the kit writes says, for every mode: progress lines, failure blocks, the
+terminal summary and verdict line, the JSON form of a result; :mod:`conformance.sinks` writes the
+JSON and JUnit files and decides where each report goes.
 
 They all read one :class:`~conformance.results.Run` of :class:`~conformance.results.Result` s, so
 a server check, a request a client sent and an adapter's answer are shown alike: the id, what it
 cites, each rule broken, the example (the request and the answer, with a ``curl`` line that
-replays an HTTP request; or the variant, the codec's reading and the adapter's answer).
+replays an HTTP request, reading secrets from environment variables; or the variant, the codec's
+reading and the adapter's answer).  Failures breaking the same rule are shown by one example.
 
 No secret reaches any of them: every text passes through :func:`scrub` -- the run's known secrets
 (as they are, and percent-encoded as a form carries them) and the value of any secret variable
@@ -16,30 +19,28 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import xml.etree.ElementTree as ET
-from pathlib import Path
+import textwrap
+from collections.abc import Mapping
 from typing import IO, Any, Final
 from urllib.parse import quote_plus, unquote_plus
 
 import codec
 
 from .judge import cite_rule
-from .results import CouldNotRun, DecodingExample, Exchange, Result, Run
+from .results import DecodingExample, Exchange, Result, Run
 
 __all__ = [
     "PEER_TEXT_LIMIT",
     "curl_line",
     "cut",
     "failure_block",
-    "finish_run",
     "print_summary",
     "progress_line",
     "redact",
     "result_dict",
     "scrub",
     "sent_secrets",
-    "write_json",
-    "write_junit",
+    "verdict_line",
 ]
 
 _SECRET_FIELDS: Final = sorted({f.name for n in codec.ENDPOINTS for f in codec.endpoint_spec(n).fields if f.secret})
@@ -108,20 +109,76 @@ def _text(data: bytes | None, secrets: list[str], limit: int = 2000) -> str:
 # ---------------------------------------------------------------------- one result
 
 
-def curl_line(exchange: Exchange, secrets: list[str], ca_file: str | None = None) -> str:
-    """A command that replays the request (secrets replaced by <redacted>)."""
-    parts = ["curl", "-sS", "-X", exchange.method]
-    if exchange.request_content_type is not None:
-        parts += ["-H", f"Content-Type: {exchange.request_content_type}"]
-    if exchange.request_body:
-        parts += ["--data-binary", _text(exchange.request_body, secrets, 100_000)]
+_SECRET_KEYS: Final = frozenset(name.lower() for name in _SECRET_FIELDS)
+
+
+def _secret_word(pair: str, value: str, replay: Mapping[str, str]) -> str | None:
+    """A shell word ``NAME=VALUE`` for ``curl --data-urlencode`` in which each secret of *replay*
+    in *value* is an expansion of its environment variable, or None when *value* holds none."""
+    name = unquote_plus(pair.split("=", 1)[0])
+    # quoted whatever it holds: a secret's name is never followed by a bare expansion (scrub() would
+    # take the expansion for the secret's value)
+    pieces: list[str] = ["'" + f"{name}=".replace("'", "'\"'\"'") + "'"]
+    rest, found = value, False
+    while rest:
+        at = min(((rest.find(secret), secret) for secret in replay if secret and secret in rest), default=None)
+        if at is None:
+            pieces.append(shlex.quote(rest))
+            break
+        index, secret = at
+        if index:
+            pieces.append(shlex.quote(rest[:index]))
+        pieces.append(f'"${replay[secret]}"')
+        rest, found = rest[index + len(secret) :], True
+    return "".join(pieces) if found else None
+
+
+def _data_words(body: bytes, secrets: list[str], replay: Mapping[str, str]) -> list[str]:
+    """curl data arguments that send *body*: runs of pairs as they are (``--data-binary``), and a
+    pair holding a secret as ``--data-urlencode NAME="$VARIABLE"`` (curl joins them with ``&``)."""
+    words: list[str] = []
+    plain: list[str] = []
+
+    def flush() -> None:
+        if plain:
+            words.extend(["--data-binary", shlex.quote(_text("&".join(plain).encode("latin-1"), secrets, 100_000))])
+            plain.clear()
+
+    for pair in body.decode("latin-1").split("&"):
+        name, _, raw = pair.partition("=")
+        word = _secret_word(pair, unquote_plus(raw), replay) if unquote_plus(name).lower() in _SECRET_KEYS else None
+        if word is None:
+            plain.append(pair)
+        else:
+            flush()
+            words.extend(["--data-urlencode", word])
+    flush()
+    return words
+
+
+def curl_line(
+    exchange: Exchange, secrets: list[str], ca_file: str | None = None, replay: Mapping[str, str] | None = None
+) -> str:
+    """A shell command that replays the request: the same method (a GET's variables in the query
+    string, ``-G``), Content-Type and pairs, ``--cacert`` for the CA the run trusted, and each
+    secret read from the environment variable *replay* names for it (``"$COMODO_LOGIN_PASSWORD"``)
+    -- never printed; a secret *replay* has no variable for is ``<redacted>``."""
+    get = exchange.method.upper() == "GET"
+    words = ["curl", "-sS", *(["-G"] if get else ["-X", exchange.method])]
+    if exchange.request_content_type is not None and not get:
+        words += ["-H", f"Content-Type: {exchange.request_content_type}"]
     if ca_file:
-        parts += ["--cacert", ca_file]
-    parts.append(exchange.url)
-    return scrub(" ".join(shlex.quote(p) for p in parts), secrets)
+        words += ["--cacert", str(ca_file)]
+    quoted = [shlex.quote(w) for w in words]
+    if exchange.request_body:
+        quoted += _data_words(exchange.request_body, secrets, replay or {})
+    quoted.append(shlex.quote(exchange.url))
+    return scrub(" ".join(quoted), secrets)
 
 
-def _example_dict(example: Exchange | DecodingExample, secrets: list[str], ca_file: str | None) -> dict[str, Any]:
+def _example_dict(
+    example: Exchange | DecodingExample, secrets: list[str], ca_file: str | None, replay: Mapping[str, str]
+) -> dict[str, Any]:
     if isinstance(example, DecodingExample):
         return {
             "sent": {
@@ -141,7 +198,7 @@ def _example_dict(example: Exchange | DecodingExample, secrets: list[str], ca_fi
             "url": scrub(example.url, secrets),
             "content_type": example.request_content_type,
             "body": _text(example.request_body, secrets),
-            "curl": curl_line(example, secrets, ca_file),
+            "curl": curl_line(example, secrets, ca_file, replay),
         },
         "response": {
             "status": example.status,
@@ -152,7 +209,9 @@ def _example_dict(example: Exchange | DecodingExample, secrets: list[str], ca_fi
     }
 
 
-def result_dict(result: Result, secrets: list[str], ca_file: str | None = None) -> dict[str, Any]:
+def result_dict(
+    result: Result, secrets: list[str], ca_file: str | None = None, replay: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """One result as the JSON report has it (its example in full when it has one)."""
     out: dict[str, Any] = {"id": result.id, "group": result.group, **result.details}
     out.update(
@@ -173,11 +232,13 @@ def result_dict(result: Result, secrets: list[str], ca_file: str | None = None) 
         ],
     )
     if result.example is not None:
-        out["example"] = _example_dict(result.example, secrets, ca_file)
+        out["example"] = _example_dict(result.example, secrets, ca_file, replay or {})
     return out
 
 
-def _example_lines(example: Exchange | DecodingExample, secrets: list[str], ca_file: str | None) -> list[str]:
+def _example_lines(
+    example: Exchange | DecodingExample, secrets: list[str], ca_file: str | None, replay: Mapping[str, str]
+) -> list[str]:
     if isinstance(example, DecodingExample):
         lines = [f"  sent:     {example.content_type} (responseFormat {example.response_format})"]
         for line in _text(example.body, secrets, 600).splitlines(keepends=True) or [""]:
@@ -190,23 +251,27 @@ def _example_lines(example: Exchange | DecodingExample, secrets: list[str], ca_f
             lines.append(f"  stderr:   (its last {len(example.stderr)} lines)")
             lines.extend(f"            | {line}" for line in example.stderr)
         return lines
+    get = example.method.upper() == "GET"
     lines = [f"  request:  {example.method} {example.url}"]
-    if example.request_content_type is not None and example.method.upper() != "GET":
+    if example.request_content_type is not None and not get:
         lines.append(f"            Content-Type: {example.request_content_type}")
     if example.request_body:
-        lines.append(f"            {_text(example.request_body, secrets, 600)}")
+        lines.append(f"            {'?' if get else ''}{_text(example.request_body, secrets, 600)}")
     if example.error:
         lines.append(f"  response: (none) {example.error}")
     elif example.status is not None:
         lines.append(f"  response: HTTP {example.status} {example.content_type}")
         for line in _text(example.body, secrets, 600).splitlines() or [""]:
             lines.append(f"            {line}")
-    lines.append(f"  replay:   {curl_line(example, secrets, ca_file)}")
+    lines.append(f"  replay:   {curl_line(example, secrets, ca_file, replay)}")
     return lines
 
 
-def failure_block(result: Result, secrets: list[str], ca_file: str | None = None) -> str:
-    """The failure block: id, what it cites and expects, each rule broken, the example."""
+def failure_block(
+    result: Result, secrets: list[str], ca_file: str | None = None, replay: Mapping[str, str] | None = None
+) -> str:
+    """The failure block: id, what it cites and expects, each rule broken, the example (with a
+    replay line reading secrets from the variables *replay* names)."""
     lines = [f"FAIL {result.id}" + (f" ({result.about})" if result.about else "")]
     if result.cites:
         lines.append(f"  cites:    {result.cites}")
@@ -214,11 +279,11 @@ def failure_block(result: Result, secrets: list[str], ca_file: str | None = None
         lines.append(f"  expects:  {result.expects}")
     for f in result.failures:
         lines.append(f"  broke:    {f.rule}: {f.message}")
-        where = None if result.cites else cite_rule(f.rule)
+        where = None if result.cites.startswith(f"{f.rule} ") else cite_rule(f.rule)
         if where:
             lines.append(f"  cites:    {where}")
     if result.example is not None:
-        lines.extend(_example_lines(result.example, secrets, ca_file))
+        lines.extend(_example_lines(result.example, secrets, ca_file, replay or {}))
     return scrub("\n".join(lines), secrets)
 
 
@@ -239,12 +304,80 @@ def progress_line(result: Result, index: int, total: int | None, secrets: list[s
 # ---------------------------------------------------------------------- a run
 
 
+def _general_rule(rule: str) -> str:
+    """*rule* with the variable it names generalised (``AutoApplyIdA.request.*.max_length``), so
+    that the same rule broken for several variables is one group."""
+    parts = rule.split(".")
+    if len(parts) >= 4 and parts[0] in codec.ENDPOINTS and parts[1] == "request":
+        if parts[2].lower() in codec.endpoint_spec(parts[0]).by_key:
+            parts[2] = "*"
+    return ".".join(parts)
+
+
+def _failure_groups(run: Run) -> list[list[Result]]:
+    """The failed results grouped by what they break: the family of checks and the (generalised)
+    rule of the first failure.  Results without a family (a request, a variant) stand alone."""
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for i, r in enumerate(run.failed):
+        family = str(r.details.get("family") or "")
+        key = (family, _general_rule(r.failures[0].rule)) if family and r.failures else ("", str(i))
+        groups.setdefault(key, []).append(r)
+    return list(groups.values())
+
+
+def _group_block(group: list[Result], run: Run) -> str:
+    """One example in full (its bodies printed once), the other results of the group by id with
+    the rule they broke."""
+    block = failure_block(group[0], run.secrets, run.ca_file, run.replay)
+    if len(group) == 1:
+        return block
+    rule = _general_rule(group[0].failures[0].rule)
+    lines = [block, f"  the same rule ({rule}) fails {len(group) - 1} more {run.noun}(s), shown above by one example:"]
+    lines += [f"    {r.id}: {r.failures[0].message}" for r in group[1:]]
+    return scrub("\n".join(lines), run.secrets)
+
+
+def _skipped_lines(run: Run) -> list[str]:
+    """Skipped results grouped by reason, each with its ids."""
+    reasons: dict[str, list[str]] = {}
+    for r in run.results:
+        if r.status == "skipped":
+            reasons.setdefault(r.reason, []).append(r.id)
+    lines = []
+    for reason, ids in sorted(reasons.items()):
+        lines.append(f"  {len(ids)} {run.noun}(s): {reason}")
+        wrapped = textwrap.wrap(
+            ", ".join(ids), 100, initial_indent=" " * 6, subsequent_indent=" " * 6, break_on_hyphens=False
+        )
+        lines.extend(wrapped)
+    return lines
+
+
+def verdict_line(run: Run) -> str:
+    """``VERDICT[ (scope: N of M)]: N of M checks ran, F failed, K with notes, R requests in T s
+    (seed S)`` -- every verdict says how much was really checked."""
+    counts = [f"{len(run.failed)} failed", f"{sum(bool(r.notes) for r in run.results)} with notes"]
+    head = run.verdict
+    if run.planned is None:
+        counts.insert(0, f"{len(run.results)} {run.noun}{'' if len(run.results) == 1 else 's'}")
+    elif run.scope:
+        head += f" ({run.scope}: {run.ran} of {run.planned})"
+    else:
+        skipped = len(run.results) - run.ran
+        ran = f"{run.ran} of {run.planned} {run.noun}s ran"
+        counts.insert(0, ran + (f" ({skipped} skipped)" if skipped else ""))
+    if run.requests is not None:
+        counts.append(f"{run.requests} requests")
+    seed = f" (seed {run.seed})" if run.seed is not None else ""
+    return f"{head}: {', '.join(counts)} in {run.duration:.1f} s{seed}"
+
+
 def print_summary(run: Run, out: IO[str]) -> None:
-    """Failures in full, then a table per group, the notes, the skips, the run's own failures and
-    the verdict."""
+    """Failures grouped by the rule they break (one example in full each), then a table per group,
+    the notes, the skips by reason, the run's own failures, why it stopped, and the verdict."""
     s = run.secrets
-    for r in run.failed:
-        out.write(failure_block(r, s, run.ca_file) + "\n\n")
+    for failing in _failure_groups(run):
+        out.write(_group_block(failing, run) + "\n\n")
     summary = run.summary()
     width = max([len("endpoint"), *(len(g) for g in summary)])
     out.write(f"{'endpoint':<{width}}  {'passed':>6}  {'failed':>6}  {'skipped':>7}  {'notes':>5}\n")
@@ -262,121 +395,15 @@ def print_summary(run: Run, out: IO[str]) -> None:
         out.write("\nnotes (readings the tables allow; not failures):\n")
         for rule, message in sorted(notes.items()):
             out.write(scrub(f"  {rule}: {message}\n", s))
-    reasons: dict[str, int] = {}
-    for r in run.results:
-        if r.status == "skipped":
-            reasons[r.reason] = reasons.get(r.reason, 0) + 1
-    if reasons:
-        out.write("\nskipped:\n")
-        for reason, count in sorted(reasons.items()):
-            out.write(f"  {count} {run.noun}(s): {reason}\n")
+    skipped = _skipped_lines(run)
+    if skipped:
+        out.write("\nskipped, by reason:\n" + "\n".join(skipped) + "\n")
     command = run.info.get("command")
     if command:
         out.write(scrub(f"\ncommand: {command['summary']}\n", s))
     for failure in run.run_failures:
         out.write(scrub(f"\nFAIL {failure}\n", s))
-    verdict = "CONFORMING" if run.conforming else "NOT CONFORMING"
-    counts = [
-        f"{len(run.results)} {run.noun}{'' if len(run.results) == 1 else 's'}",
-        f"{len(run.failed)} failed",
-        f"{sum(bool(r.notes) for r in run.results)} with notes",
-    ]
-    if run.requests is not None:
-        counts.append(f"{run.requests} requests")
-    seed = f" (seed {run.seed})" if run.seed is not None else ""
-    out.write(f"\n{verdict}: {', '.join(counts)} in {run.duration:.1f} s{seed}\n")
+    if run.stopped:
+        out.write(scrub(f"\nstopped: {run.stopped}\n", s))
+    out.write(scrub(f"\n{verdict_line(run)}\n", s))
     out.flush()
-
-
-def write_json(run: Run, path: Path) -> None:
-    """The verdict, the run's context and summary, every result (failing examples in full)."""
-    data = {
-        "mode": run.mode,
-        "verdict": "conforming" if run.conforming else "not conforming",
-        **run.info,
-        "duration": round(run.duration, 3),
-        "summary": run.summary(),
-        "run_failures": run.run_failures,
-        "results": [result_dict(r, run.secrets, run.ca_file) for r in run.results],
-    }
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    path.write_text(scrub(text, run.secrets) + "\n", encoding="utf-8")
-
-
-def _element(
-    parent: ET.Element, tag: str, secrets: list[str], text: str | None = None, **attributes: str
-) -> ET.Element:
-    """A child of *parent* with every attribute and its text scrubbed (scrubbing the written file
-    alone would miss a secret XML escapes, e.g. one holding ``&``)."""
-    element = ET.SubElement(parent, tag, {k: scrub(v, secrets) for k, v in attributes.items()})
-    if text is not None:
-        element.text = scrub(text, secrets)
-    return element
-
-
-def write_junit(run: Run, path: Path) -> None:
-    """JUnit XML: a testsuite per group, a testcase per result (``check_id`` and ``cites``
-    properties, a property per finding), and -- when the run can fail outside its results -- a
-    ``run`` suite whose one testcase fails when it did (no request arrived, ...)."""
-    s = run.secrets
-    groups: dict[str, list[Result]] = {}
-    for r in run.results:
-        groups.setdefault(r.group, []).append(r)
-    extra = bool(run.run_failures or run.info.get("command"))
-    suites = ET.Element("testsuites", name=f"comodo-conformance-{run.mode}", tests=str(len(run.results) + extra))
-    for group, results in groups.items():
-        suite = _element(
-            suites,
-            "testsuite",
-            s,
-            name=group,
-            tests=str(len(results)),
-            failures=str(sum(r.status == "failed" for r in results)),
-            skipped=str(sum(r.status == "skipped" for r in results)),
-            errors="0",
-            time=f"{sum(r.duration for r in results):.3f}",
-        )
-        for r in results:
-            case = _element(
-                suite, "testcase", s, classname=f"comodo.{run.mode}.{group}", name=r.id, time=f"{r.duration:.3f}"
-            )
-            props = _element(case, "properties", s)
-            _element(props, "property", s, name="check_id", value=r.id)
-            if r.cites:
-                _element(props, "property", s, name="cites", value=r.cites)
-            for f in r.findings:
-                _element(props, "property", s, name=f.severity, value=f"{f.rule}: {f.message}")
-            if r.status == "failed":
-                first = r.failures[0] if r.failures else None
-                message = f"{first.rule}: {first.message}" if first else "failed"
-                _element(case, "failure", s, failure_block(r, s, run.ca_file), message=message, type="nonconforming")
-            elif r.status == "skipped":
-                _element(case, "skipped", s, message=r.reason)
-    if extra:
-        failed = str(int(bool(run.run_failures)))
-        suite = _element(suites, "testsuite", s, name="run", tests="1", failures=failed, errors="0")
-        case = _element(suite, "testcase", s, classname=f"comodo.{run.mode}", name="run")
-        command = run.info.get("command")
-        if command:
-            props = _element(case, "properties", s)
-            _element(props, "property", s, name="command", value=command["summary"])
-        if run.run_failures:
-            text = "\n".join(run.run_failures)
-            _element(case, "failure", s, text, message=run.run_failures[0], type="nonconforming")
-    ET.indent(suites)
-    text = ET.tostring(suites, encoding="unicode", xml_declaration=True)
-    path.write_text(scrub(text, s) + "\n", encoding="utf-8")
-
-
-def finish_run(run: Run, out: IO[str], *, junit: Path | None = None, json_path: Path | None = None) -> int:
-    """Print the summary on *out* and write the reports asked for; return the exit status (0
-    conforming, 1 not).  :class:`~conformance.results.CouldNotRun` when a report cannot be written."""
-    print_summary(run, out)
-    try:
-        if junit is not None:
-            write_junit(run, junit)
-        if json_path is not None:
-            write_json(run, json_path)
-    except OSError as exc:
-        raise CouldNotRun(f"cannot write the report: {exc.strerror or exc}: {exc.filename}") from None
-    return 0 if run.conforming else 1

@@ -16,14 +16,39 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["CouldNotRun", "DecodingExample", "Exchange", "Finding", "Mode", "Result", "Run", "Status"]
+__all__ = [
+    "CouldNotRun",
+    "CredentialsRefused",
+    "DecodingExample",
+    "Exchange",
+    "Finding",
+    "Mode",
+    "Result",
+    "Run",
+    "RunStopped",
+    "Severity",
+    "Status",
+]
 
 Status = Literal["passed", "failed", "skipped"]
 Mode = Literal["server", "client", "adapter"]
+Severity = Literal["failure", "note"]
 
 
 class CouldNotRun(Exception):
     """The run could not happen at all (exit status 2): the message is the one-line reason."""
+
+
+class RunStopped(BaseException):
+    """The run must stop now, wherever it is (a signal, or credentials the server refused): the
+    message is the one-line reason.  A BaseException, as KeyboardInterrupt is, so that nothing on
+    the way -- Hypothesis above all, which would shrink a failing example by sending more requests
+    -- takes it for a failure of the check that was running."""
+
+
+class CredentialsRefused(RunStopped):
+    """The server answered -16 to the account's own credentials: no further request may carry
+    them (a second refusal may lock the account)."""
 
 
 @attrs.frozen
@@ -33,7 +58,7 @@ class Finding:
     report adds to it (a request's fault: the vendor ``code``, the ``argument`` its message names,
     whether the vendor ``answers_first`` with it)."""
 
-    severity: Literal["failure", "note"]
+    severity: Severity
     rule: str
     message: str
     details: Mapping[str, Any] = attrs.field(factory=dict, hash=False, kw_only=True)
@@ -116,18 +141,27 @@ class Run:
     failures outside any result (no request arrived); ``info`` is the run's context for the JSON
     report (target, vendor, command...); ``requests`` how many requests the kit sent (server mode),
     ``seed`` the Hypothesis seed; ``ca_file`` the CA a replay line trusts; ``secrets`` what no
-    report may show."""
+    report may show; ``planned`` how many results the run set out to produce (None: open-ended);
+    ``scope`` a restriction every verdict must state (``account-free checks only``);
+    ``stopped`` why it ended before its last result, and ``interrupted`` whether that leaves it
+    without a verdict (a signal, refused credentials: exit status 2) -- ``--max-failures`` does not.
+    ``replay`` names the environment variables a replay line reads each secret from."""
 
     mode: Mode
     noun: str
     results: list[Result] = attrs.Factory(list)
-    secrets: list[str] = attrs.Factory(list)
+    secrets: list[str] = attrs.field(factory=list, repr=False)
     duration: float = 0.0
     run_failures: list[str] = attrs.Factory(list)
     info: dict[str, Any] = attrs.Factory(dict)
     requests: int | None = None
     seed: int | None = None
     ca_file: str | None = None
+    planned: int | None = None
+    scope: str = ""
+    stopped: str = ""
+    interrupted: bool = False
+    replay: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
     @property
     def failed(self) -> list[Result]:
@@ -135,7 +169,27 @@ class Run:
 
     @property
     def conforming(self) -> bool:
-        return not self.run_failures and not self.failed
+        return not self.run_failures and not self.failed and not self.interrupted
+
+    @property
+    def ran(self) -> int:
+        """How many results were really judged (passed or failed; not skipped)."""
+        return sum(r.status != "skipped" for r in self.results)
+
+    @property
+    def verdict(self) -> str:
+        """``CONFORMING``, ``NOT CONFORMING``, or no verdict: ``INTERRUPTED``, or ``NOT CHECKED``
+        when the run set out to judge something and judged nothing (every check skipped)."""
+        if self.interrupted:
+            return "INTERRUPTED"
+        if self.planned is not None and self.ran == 0 and not self.run_failures:
+            return "NOT CHECKED"
+        return "CONFORMING" if self.conforming else "NOT CONFORMING"
+
+    @property
+    def exit_status(self) -> int:
+        """0 conforming, 1 not conforming, 2 no verdict (interrupted, or nothing checked)."""
+        return {"CONFORMING": 0, "NOT CONFORMING": 1}.get(self.verdict, 2)
 
     def summary(self) -> dict[str, dict[str, int]]:
         """Per group: passed, failed, skipped, and notes (the distinct notes of each result, summed)."""

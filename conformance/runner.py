@@ -1,9 +1,14 @@
-"""Running checks against a server: choosing them, running one (or skipping it), running many.
+"""Running checks against a server: choosing them, checking the target first, running one (or
+skipping it), running many.
 
 The command line (:mod:`conformance.cli`) and the pytest plugin (:mod:`conformance.pytest_plugin`)
-both run a check with :func:`run_check`, so they skip for the same reasons, and turn its
-:class:`~conformance.checks.Outcome` into the kit's one :class:`~conformance.results.Result`
-with :func:`check_result`.
+both check the target with :func:`preflight` before any check (it answers at all, and accepts the
+credentials: one valid test order), run a check with :func:`run_check`, so they skip for the same
+reasons (:func:`unmet_requirement`, naming each front end's own options), and turn its
+:class:`~conformance.checks.Outcome` into the kit's one :class:`~conformance.results.Result` with
+:func:`check_result`.  :func:`run_checks` is the whole run loop: it stops early at
+``max_failures``, and at a signal or refused credentials it keeps what it collected and marks
+the run interrupted.
 """
 
 from __future__ import annotations
@@ -13,20 +18,23 @@ import fnmatch
 import secrets as pysecrets
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import codec
 
-from .checks import Check, Outcome, catalog
+from .checks import FAMILIES, Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
-from .endpoints import OrderUnavailable
+from .endpoints import OrderUnavailable, ordering_endpoint, place_order
 from .judge import Expectation
 from .reference.serve import running_server
-from .results import Result, Run
+from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
 
 __all__ = [
+    "ACCOUNT_FREE",
     "check_result",
     "embedded_target",
+    "preflight",
     "probe_target",
     "run_check",
     "run_checks",
@@ -34,65 +42,122 @@ __all__ = [
     "unmet_requirement",
 ]
 
+ACCOUNT_FREE = "account-free checks only"
+"""The scope a run without an account (``--no-account``) states in its verdict."""
+
+_ACCOUNT = frozenset({"login", "credentials", "sasp", "order"})
+
 
 def select_checks(
     endpoints: Iterable[str] | None = None, only: Iterable[str] | None = None, checks: Iterable[Check] | None = None
 ) -> list[Check]:
-    """The catalog's checks for *endpoints* (any case; all when None) whose ids match a glob in *only*."""
+    """The catalog's checks for *endpoints* (any case; all when None) that match one of *only*: a
+    family name (``over-length``) or a glob on check ids (``*/over-length/*``), any case.
+    ValueError for an unknown endpoint, or a pattern that matches none of them."""
     wanted = {codec.canonical_endpoint(e) for e in endpoints} if endpoints else None
     patterns = list(only or [])
-    out = []
-    for c in checks if checks is not None else catalog():
-        if wanted is not None and c.endpoint not in wanted:
-            continue
-        if patterns and not any(
-            fnmatch.fnmatchcase(c.id, p) or fnmatch.fnmatchcase(c.id.lower(), p.lower()) for p in patterns
-        ):
-            continue
-        out.append(c)
-    return out
+    pool = [c for c in (checks if checks is not None else catalog()) if wanted is None or c.endpoint in wanted]
+    if not patterns:
+        return pool
+    matched = {p: [c for c in pool if _matches(c, p)] for p in patterns}
+    for p, found in matched.items():
+        if not found:
+            raise ValueError(
+                f"{p!r} matches no check: give a family ({', '.join(sorted(FAMILIES))}) or a glob on check ids "
+                "such as '*/over-length/*' (python -m conformance checks lists them)"
+            )
+    return [c for c in pool if any(c in found for found in matched.values())]
 
 
-def unmet_requirement(check: Check, target: Target) -> str | None:
-    """Why *check* cannot run against *target*, or None."""
-    has_login = bool(target.login_name and target.login_password)
+def _matches(check: Check, pattern: str) -> bool:
+    if pattern.lower() == check.family:
+        return True
+    return fnmatch.fnmatchcase(check.id, pattern) or fnmatch.fnmatchcase(check.id.lower(), pattern.lower())
+
+
+def unmet_requirement(check: Check, target: Target, prefix: str = "--") -> str | None:
+    """Why *check* cannot run against *target*, or None.  Options are named with *prefix*
+    (``--`` for the command line, ``--comodo-`` for the pytest plugin)."""
+    has_login = target.has_login
     for need in sorted(check.requires):
+        if target.no_account and need in _ACCOUNT:
+            return f"needs an account ({prefix}no-account runs the {ACCOUNT_FREE})"
         if need == "login" and not has_login:
-            return "needs --login-name and --login-password"
+            return f"needs {prefix}login-name and {prefix}login-password"
         if need == "credentials" and not (has_login or target.sasp_session_id):
-            return "needs --login-name/--login-password or --sasp-session-id"
+            return f"needs {prefix}login-name/{prefix}login-password or {prefix}sasp-session-id"
         if need == "sasp" and not target.sasp_session_id:
-            return "needs --sasp-session-id"
+            return f"needs {prefix}sasp-session-id"
         if need == "check_auth" and not target.check_auth:
-            return "sends wrong credentials: runs only with --check-auth"
+            return f"sends wrong credentials: runs only with {prefix}check-auth"
         if need == "plain_url":
             if not target.is_https:
                 return "the target URL is plain HTTP, so the HTTPS requirement cannot be checked"
             if not target.plain_url:
-                return "needs --plain-url (the same server over plain HTTP)"
+                return f"needs {prefix}plain-url (the same server over plain HTTP)"
         if need == "order" and not has_login and not target.order_number:
-            return "needs --login-name/--login-password to place a test order (or --order-number)"
+            return f"needs {prefix}login-name/{prefix}login-password to place a test order (or {prefix}order-number)"
+    return None
+
+
+# ---------------------------------------------------------------------------- before any check
+
+
+def _unreachable(ctx: RunContext, exchange: Exchange, decoded: bool) -> TargetUnreachable | None:
+    """Why *exchange* shows the target is not the API at all (no answer, or an HTTP error page
+    where the API's base URL should be), or None."""
+    if exchange.error is not None:
+        return TargetUnreachable(f"{ctx.target.base_url}: {exchange.error}")
+    # 405: the URL exists and refuses GET, which is for the method check to judge, not a reason not to run
+    if not decoded and exchange.status not in (200, 405):
+        return TargetUnreachable(
+            f"{ctx.target.base_url}: HTTP {exchange.status} for {exchange.url}; "
+            "is this the API's base URL (ending /products/)?"
+        )
     return None
 
 
 def probe_target(ctx: RunContext) -> None:
-    """Raise TargetUnreachable with a one-line reason when the target does not answer at all."""
+    """Raise TargetUnreachable with a one-line reason when the target does not answer at all
+    (a GET without variables: for a run without an account, which has no valid request to send)."""
     endpoint = min(codec.ENDPOINTS)
     exchange = ctx.send(endpoint, {}, method="GET")
-    if exchange.error is not None:
-        raise TargetUnreachable(f"{ctx.target.base_url}: {exchange.error}")
     verdict = ctx.check(exchange, Expectation(codes=frozenset({-17}), row=f"{endpoint}.codes.-17"))
-    # 405: the URL exists and refuses GET, which is for the method check to judge, not a reason not to run
-    if verdict.response is None and exchange.status not in (200, 405):
-        raise TargetUnreachable(
-            f"{ctx.target.base_url}: HTTP {exchange.status} for {exchange.url}; is this the API's base URL (ending /products/)?"
-        )
+    problem = _unreachable(ctx, exchange, verdict.response is not None)
+    if problem is not None:
+        raise problem
 
 
-def run_check(check: Check, ctx: RunContext) -> Outcome:
-    """Run *check*, or skip it: when the target does not meet its requirements, or no test order
-    could be placed for it."""
-    reason = unmet_requirement(check, ctx.target)
+def preflight(ctx: RunContext) -> str:
+    """Check the target before any check, and say what was found: it answers, and -- with an
+    account -- it accepts the credentials, shown by one valid test order (test=Y), which becomes
+    the run's order for the checks that need one.
+
+    TargetUnreachable when it does not answer as the API; CredentialsRefused (one line, the
+    server's message) when it answers -16: the run must not start, and nothing else is sent with
+    those credentials."""
+    endpoint = ordering_endpoint()
+    if not ctx.login_part(endpoint):
+        probe_target(ctx)
+        return "no account: only the account-free checks run"
+    try:
+        number = place_order(ctx, validated="N")
+    except OrderUnavailable as exc:
+        problem = _unreachable(ctx, ctx.last, False) if ctx.last is not None else None
+        if problem is not None:
+            raise problem from None
+        return f"credentials not refused, but no test order: {exc}"
+    ctx.adopt_order(number)
+    return f"credentials accepted: test order {number} placed (test=Y)"
+
+
+# ---------------------------------------------------------------------------- one check, many
+
+
+def run_check(check: Check, ctx: RunContext, prefix: str = "--") -> Outcome:
+    """Run *check*, or skip it: when the target does not meet its requirements (the reason names
+    options with *prefix*), or no test order could be placed for it."""
+    reason = unmet_requirement(check, ctx.target, prefix)
     if reason is not None:
         return Outcome("skipped", reason=reason, examples=0)
     try:
@@ -124,8 +189,29 @@ def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
 Progress = Callable[[Result, int, int], None]
 
 
-def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None = None) -> Run:
-    """Run *checks* in order (see :func:`run_check`); *progress* sees each result as it comes."""
+def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> Outcome:
+    finding = Finding(
+        "failure",
+        f"{check.endpoint}.codes.-16",
+        f"{exc}; the run stopped so that no further request carries refused credentials",
+    )
+    return Outcome("failed", (finding,), ctx.last)
+
+
+def run_checks(
+    ctx: RunContext,
+    checks: list[Check],
+    progress: Progress | None = None,
+    *,
+    max_failures: int | None = None,
+    scope: str = "",
+) -> Run:
+    """Run *checks* in order (see :func:`run_check`); *progress* sees each result as it comes.
+
+    Stops after *max_failures* failed checks (the run keeps its verdict).  At Ctrl-C, a
+    :class:`~conformance.results.RunStopped` (SIGTERM, as the command line raises it) or
+    credentials the server refused (the check that saw it fails), it stops at once: the run
+    keeps every result collected and is marked interrupted (no verdict)."""
     target = ctx.target
     run = Run(
         mode="server",
@@ -134,28 +220,46 @@ def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None =
         info={"target": target.base_url, "seed": ctx.seed, "examples": ctx.examples},
         seed=ctx.seed,
         ca_file=target.verify if isinstance(target.verify, str) else None,
+        planned=len(checks),
+        scope=scope,
+        replay=target.replay_env,
     )
     started = time.perf_counter()
-    for i, check in enumerate(checks, 1):
-        t0 = time.perf_counter()
-        result = check_result(check, run_check(check, ctx), time.perf_counter() - t0)
-        run.results.append(result)
-        if progress is not None:
-            progress(result, i, len(checks))
-    run.duration = time.perf_counter() - started
-    run.requests = ctx.sent
-    run.info["requests"] = ctx.sent
+    try:
+        for i, check in enumerate(checks, 1):
+            t0 = time.perf_counter()
+            try:
+                outcome = run_check(check, ctx)
+            except CredentialsRefused as exc:
+                run.results.append(check_result(check, _refused_outcome(check, ctx, exc), time.perf_counter() - t0))
+                raise
+            run.results.append(check_result(check, outcome, time.perf_counter() - t0))
+            if progress is not None:
+                progress(run.results[-1], i, len(checks))
+            if max_failures is not None and len(run.failed) >= max_failures:
+                if i < len(checks):
+                    run.stopped = f"stopped after {len(run.failed)} failed check(s) (--max-failures {max_failures})"
+                break
+    except KeyboardInterrupt:
+        run.interrupted, run.stopped = True, "interrupted (Ctrl-C)"
+    except RunStopped as exc:
+        run.interrupted, run.stopped = True, str(exc)
+    finally:
+        run.duration = time.perf_counter() - started
+        run.requests = ctx.sent
+        run.info["requests"] = ctx.sent
     return run
 
 
 @contextlib.contextmanager
-def embedded_target() -> Iterator[dict[str, Any]]:
-    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
+def embedded_target(data_dir: str | Path | None = None) -> Iterator[dict[str, Any]]:
+    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id);
+    its test CA is kept in *data_dir* (default: a temporary folder, removed afterwards)."""
     name = "conformance"
     password = pysecrets.token_urlsafe(18)
     sasp = pysecrets.token_hex(8)
     with running_server(
-        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:"
+        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:", data_dir=data_dir
     ) as server:
         yield {
             "url": server.base_url,

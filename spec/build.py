@@ -42,9 +42,27 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+LENIENT_FOR = ("receivers", "both", "none")
+"""Whom a note's lenient reading serves (``lenient_for``): receivers only, senders too, or no one
+(strict and lenient are the same).  See ``spec/readings.toml``."""
+
+
+def _check_lenient_for(note: dict[str, Any]) -> None:
+    """Every note says whom its lenient reading serves; a note that lets a peer depart from the
+    letter (``accept``) cannot say "none"."""
+    side = note.get("lenient_for")
+    if side not in LENIENT_FOR:
+        raise DocumentError(str(READINGS.name), 0, f"note {note['id']}: lenient_for one of {LENIENT_FOR}", str(side))
+    if side == "none" and note.get("accept"):
+        raise DocumentError(
+            str(READINGS.name), 0, f"note {note['id']}: lenient_for other than none (it has accept)", side
+        )
+
+
 def _notes_for(readings: dict[str, Any], endpoint: str, field_names: set[str]) -> list[dict[str, Any]]:
     notes = []
     for note in readings.get("note", []):
+        _check_lenient_for(note)
         if "*" not in note["endpoints"] and endpoint not in note["endpoints"]:
             continue
         if not set(note.get("fields", [])) <= field_names:

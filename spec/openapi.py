@@ -305,8 +305,8 @@ def _newline_description(table: Table, fmt: dict[str, Any]) -> str:
         f"line's ending is optional). For a code below 0 the lines are: {negative}; for 0 or above: "
         f"{non_negative}. The message is the code's template (see x-error-codes) with its placeholder filled; "
         f"the amount has no currency symbol; expectedDeliveryTime is one of {hours} hours: {meanings} "
-        "Note `format0-line-ending`: a receiver may also accept CRLF, blank lines at the end and white space "
-        "around values."
+        "Note `format0-line-ending`: CRLF is allowed too. Note `format0-padding`: a receiver may also accept "
+        "blank lines at the end and white space around values; a server sends neither."
     )
 
 

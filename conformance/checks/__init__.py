@@ -6,7 +6,7 @@ and each check's ``run`` executes it against a :class:`~conformance.context.RunC
 
 Families, in run order (each endpoint's checks in this order):
 
-* :mod:`.variables` -- the deterministic boundary phase, one variable at a time: missing,
+* :mod:`.variables` -- the deterministic boundary phase, one variable at a time: missing, blank,
   over-length, at-limit, allowed, disallowed, country;
 * :mod:`.rules` -- the request as a whole: unrecognised, name-case, required-when,
   required-unless, exclusive;

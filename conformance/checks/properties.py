@@ -105,7 +105,7 @@ def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
             row=fault.row,
             argument=fault.argument if fault.code != -7 else None,
             country=fault.argument if fault.code == -7 else None,
-            note=codec.NoteId.BLANK_VALUE if fault.kind == "missing" else also.get("note"),
+            note=also.get("note"),  # a missing variable is left out (absent): exactly -3
             also=also.get("also", frozenset()),
         )
         return probe(ctx, spec.name, wire, expect)

@@ -138,7 +138,8 @@ def exclusive(spec: codec.EndpointSpec) -> Iterator[Check]:
             variable=r.field,
             cites=cite(spec, f"request.rules.{r.id}", r.source_line),
             sends=f"{r.field} plus {r.excludes[0]}",
-            expects=f"{r.error_code} naming {r.excludes[0]} (success, -2 or -16 are notes: {r.note})",
+            expects=f"{r.error_code} naming {r.excludes[0]} or, as a note, {' or '.join([r.field, *r.excludes[1:]])} "
+            f"(the document names no argument); success, -2 or -16 are notes: {r.note}",
             requires=frozenset({"sasp"}),
             run=functools.partial(_run_exclusive, spec, r),
             severity="MUST (reading)",
@@ -149,6 +150,10 @@ def _run_exclusive(spec: codec.EndpointSpec, r: codec.ExclusiveRule, ctx: RunCon
     wire = dict(ctx.baseline(spec.name, style="sasp"))
     wire[r.excludes[0]] = "someone"
     expect = Expectation(
-        codes=frozenset({r.error_code}), row=f"{spec.name}.{r.id}", argument=r.excludes[0], note=r.note
+        codes=frozenset({r.error_code}),
+        row=f"{spec.name}.{r.id}",
+        argument=r.excludes[0],
+        note=r.note,
+        also_named=frozenset({r.field, *r.excludes}),  # "should not be specified" names none of them
     )
     return outcome_of([probe(ctx, spec.name, wire, expect)])

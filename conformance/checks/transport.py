@@ -2,6 +2,12 @@
 
 GET earns -17, plain HTTP -1, the answer comes in the format (and MIME type) responseFormat asks
 for, success and error alike, and wrong credentials earn -16 (only with ``--check-auth``).
+
+Each probe carries exactly one fault.  The GET probe is a complete valid request (test=Y) in the
+query string, so -17 is the only right answer: a server that places the order fails.  The plain
+HTTP probe is a complete valid request too when the plain URL is on this machine (loopback); to
+any other host the kit will not send the password over plain HTTP, so it sends the request
+without credentials and accepts -3 for them as a note (error-precedence).
 """
 
 from __future__ import annotations
@@ -12,13 +18,13 @@ from typing import Any, Final
 
 import codec
 
-from ..context import RunContext
+from ..context import RunContext, is_loopback
 from ..judge import Expectation
 from .base import LOGIN_FIELDS, Check, Outcome, Probe, cite, family, outcome_of, probe, requires, sequence, success
 
 __all__: list[str] = []
 
-# GET and plain-HTTP probes send no credentials, so they also carry missing variables: under note
+# a plain-HTTP probe to another host goes without credentials, so it also misses them: under note
 # error-precedence a server may report those (-3) first
 _MISSING_TOO: Final[dict[str, Any]] = {"note": codec.NoteId.ERROR_PRECEDENCE, "also": frozenset({-3})}
 
@@ -30,16 +36,16 @@ def method(spec: codec.EndpointSpec) -> Iterator[Check]:
         family="method",
         variable="GET",
         cites=cite(spec, "codes.-17", spec.codes[-17].source_line),
-        sends="GET (no query, no credentials)",
-        expects="-17 (-3 for the missing variables is a note: error-precedence)",
-        requires=frozenset(),
+        sends="a complete valid request (test=Y, the account's credentials) by GET, in the query string",
+        expects="-17 and nothing else (a server that acts on it fails)",
+        requires=requires(spec),
         run=functools.partial(_run_method, spec),
     )
 
 
 def _run_method(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
-    expect = Expectation(codes=frozenset({-17}), row=f"{spec.name}.codes.-17", **_MISSING_TOO)
-    return outcome_of([probe(ctx, spec.name, {}, expect, method="GET")])
+    expect = Expectation(codes=frozenset({-17}), row=f"{spec.name}.codes.-17")
+    return outcome_of([probe(ctx, spec.name, ctx.baseline(spec.name), expect, method="GET")])
 
 
 @family("https", "plain HTTP earns -1", phase="transport")
@@ -49,17 +55,23 @@ def https(spec: codec.EndpointSpec) -> Iterator[Check]:
         family="https",
         variable="plain-http",
         cites=cite(spec, "codes.-1", spec.codes[-1].source_line),
-        sends="POST over plain HTTP (no credentials sent)",
-        expects="-1 (-3 for the missing credentials is a note: error-precedence)",
+        sends="a complete valid request (test=Y) over plain HTTP when the plain URL is loopback; to another "
+        "host, the same without credentials (the password never crosses a network in clear)",
+        expects="-1 and nothing else (without credentials, -3 for them is a note: error-precedence)",
         requires=frozenset({"plain_url"}),
         run=functools.partial(_run_https, spec),
     )
 
 
 def _run_https(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
-    wire = {k: v for k, v in ctx.baseline(spec.name, order_number="1").items() if k not in LOGIN_FIELDS}
-    expect = Expectation(codes=frozenset({-1}), row=f"{spec.name}.codes.-1", **_MISSING_TOO)
-    return outcome_of([probe(ctx, spec.name, wire, expect, base=ctx.target.plain_url)])
+    plain = ctx.target.plain_url or ""
+    if is_loopback(plain) and ctx.login_part(spec.name):
+        wire, extra = ctx.baseline(spec.name), {}
+    else:
+        wire = {k: v for k, v in ctx.baseline(spec.name, order_number="1").items() if k not in LOGIN_FIELDS}
+        extra = _MISSING_TOO
+    expect = Expectation(codes=frozenset({-1}), row=f"{spec.name}.codes.-1", **extra)
+    return outcome_of([probe(ctx, spec.name, wire, expect, base=plain)])
 
 
 @family("format", "the answer uses the format and MIME type responseFormat asks for", phase="transport")
@@ -102,12 +114,7 @@ def _run_format(spec: codec.EndpointSpec, key: str | None, ctx: RunContext) -> O
                 f.name for f in spec.fields if f.presence == "required" and f.name not in {"loginName", "loginPassword"}
             )
         )
-        yield (
-            spec.name,
-            error_wire,
-            Expectation(codes=frozenset({-3}), row=f"{spec.name}.responses.formats", note=codec.NoteId.BLANK_VALUE),
-            {},
-        )
+        yield spec.name, error_wire, Expectation(codes=frozenset({-3}), row=f"{spec.name}.responses.formats"), {}
 
     return sequence(ctx, probes())
 

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..report import finish_run
 from ..results import CouldNotRun
+from ..sinks import finish_run
 from .adapter import DEFAULT_ANSWER_TIMEOUT, DEFAULT_MAX_LINE_BYTES
 from .command import DEFAULT_COMMAND_TIMEOUT
 from .decoding import check_decoder

@@ -21,7 +21,7 @@ from urllib.parse import unquote_to_bytes
 import codec
 
 from ..asgi import ROUTES, method_refusal
-from ..judge import lenient_note, request_row
+from ..judge import SENDER, grade, lenient_note, request_row
 from ..report import cut
 from ..results import Finding
 
@@ -100,11 +100,12 @@ def judge_client_request(
 ) -> tuple[str | None, tuple[Finding, ...]]:
     """The endpoint *path* names (None: unknown, a failure) and the findings for one request.
 
-    Every fault :func:`codec.request_faults` finds under the strict reading is a failure (the
-    first of them is the one the vendor answers); one that the lenient reading forgives says so,
-    naming the note -- unless *lenient*: then the lenient reading's faults are the failures and
-    what only the strict reading refuses is a note.  Notes are added for what the documents leave
-    open (see :func:`_open_questions`)."""
+    Every fault :func:`codec.request_faults` finds under the strict reading is graded as sent
+    (:func:`~conformance.judge.grade`, the rule server mode uses too): a failure citing its table
+    row (the first of them is the one the vendor answers), except one that a note's lenient
+    reading forgives where the note lets a sender take it (``both``) or *lenient* is set -- then a
+    note naming it.  A forgiven fault that stays a failure says which note would forgive it.
+    Notes are added for what the documents leave open (see :func:`_open_questions`)."""
     endpoint = ROUTES.get(path)
     if endpoint is None:
         return None, (_unknown_path(method, path),)
@@ -121,19 +122,22 @@ def judge_client_request(
 
     strict_faults = faults(True)
     lenient_faults = faults(False) if strict_faults else ()
-    forgiven = [f for f in strict_faults if _key(f) not in set(map(_key, lenient_faults))]
-    if lenient:
-        findings += [_fault_finding(f, first=i == 0) for i, f in enumerate(lenient_faults)]
-        findings += [Finding("note", lenient_note(spec, f), cut(f.detail)) for f in forgiven]
-    else:
-        for i, f in enumerate(strict_faults):
-            also = ""
-            if f in forgiven:
-                note = lenient_note(spec, f)
-                reading = spec.notes[note].strict if note in spec.notes else ""
-                whole = " (the lenient reading accepts the request)" if not lenient_faults else ""
-                also = f"; only note {note}'s lenient reading forgives it{whole} (strict reading: {reading})"
-            findings.append(_fault_finding(f, first=i == 0, also=also))
+    kept = set(map(_key, lenient_faults))
+    answered_first = (lenient_faults if lenient else strict_faults)[:1]
+    for f in strict_faults:
+        if _key(f) in kept:
+            findings.append(_fault_finding(f, first=f in answered_first))
+            continue
+        note = lenient_note(spec, f)
+        if grade(spec.notes.get(note), SENDER, lenient=lenient) == "note":
+            findings.append(Finding("note", note, cut(f.detail)))
+            continue
+        reading = spec.notes[note].strict if note in spec.notes else ""
+        whole = " (the lenient reading accepts the request)" if not lenient_faults else ""
+        also = f"; only note {note}'s lenient reading forgives it{whole} (strict reading: {reading})"
+        findings.append(_fault_finding(f, first=f in answered_first, also=also))
+    strict_keys = set(map(_key, strict_faults))
+    findings += [_fault_finding(f, first=f in answered_first) for f in lenient_faults if _key(f) not in strict_keys]
     if not any(f.severity == "failure" for f in findings):
         findings.extend(_open_questions(spec, body))
     return endpoint, tuple(findings)

@@ -100,19 +100,21 @@ def _auto_apply_ida() -> Iterator[Variant]:
 
 
 def _format0_lenient(success: Any, failure: Any) -> Iterator[Variant]:
-    """Note format0-line-ending and friends: bodies a lenient newline decoder must still read."""
-    changes: dict[str, tuple[Callable[[bytes], bytes], str]] = {
-        "crlf": (lambda b: b.replace(b"\n", b"\r\n"), "CRLF line endings"),
-        "no-final-newline": (lambda b: b[:-1], "no newline after the last line"),
-        "blank-lines-at-end": (lambda b: b + b"\n\n", "two blank lines at the end"),
+    """Notes format0-line-ending, format0-padding and friends: bodies a lenient newline decoder must still read."""
+    ending, padding = codec.NoteId.FORMAT0_LINE_ENDING, codec.NoteId.FORMAT0_PADDING
+    changes: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
+        "crlf": (lambda b: b.replace(b"\n", b"\r\n"), "CRLF line endings", ending),
+        "no-final-newline": (lambda b: b[:-1], "no newline after the last line", ending),
+        "blank-lines-at-end": (lambda b: b + b"\n\n", "two blank lines at the end", padding),
         "white-space": (
             lambda b: b"".join(b"  " + line.rstrip(b"\n") + b" \t\n" for line in b.splitlines(keepends=True)),
             "spaces and tabs around every value",
+            padding,
         ),
     }
     for name, response in (("code-0", success), ("code--4", failure)):
         plain = codec.encode_response(response, response_format=0)
-        for change, (fn, about) in changes.items():
+        for change, (fn, about, note) in changes.items():
             yield Variant(
                 f"{AUTO}/format-0-lenient/{change}/{name}",
                 AUTO,
@@ -120,7 +122,7 @@ def _format0_lenient(success: Any, failure: Any) -> Iterator[Variant]:
                 plain.content_type,
                 0,
                 f"{about}: {describe_answer(response)}",
-                codec.NoteId.FORMAT0_LINE_ENDING,
+                note,
             )
     yield Variant(
         f"{AUTO}/format-0/no-charset",

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
+from ..arguments import port, positive_int, positive_seconds
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT
 from .credentials import (
     SASP_MAX,
@@ -266,10 +267,13 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--port", type=port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     p.add_argument("--no-tls", action="store_true", help="serve plain HTTP (requests are answered as if over HTTPS)")
     p.add_argument(
-        "--plain-port", type=int, metavar="N", help="also listen on plain-HTTP port N, answering -1 (0 = any free port)"
+        "--plain-port",
+        type=port,
+        metavar="N",
+        help="also listen on plain-HTTP port N, answering -1 (0 = any free port)",
     )
     p.add_argument(
         "--data-dir",
@@ -279,11 +283,18 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3; ':memory:' = throw-away)")
     p.add_argument("--lenient", action="store_true", help="decode requests with the notes' lenient readings")
     _add_credential_options(p)
-    p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
-    p.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT, help="seconds to receive a body")
-    p.add_argument("--max-concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY, help="requests at the store")
+    p.add_argument("--max-body", type=positive_int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
     p.add_argument(
-        "--queue-timeout", type=float, default=DEFAULT_QUEUE_TIMEOUT, help="seconds to wait for the store (then -14)"
+        "--body-timeout", type=positive_seconds, default=DEFAULT_BODY_TIMEOUT, help="seconds to receive a body"
+    )
+    p.add_argument(
+        "--max-concurrency", type=positive_int, default=DEFAULT_MAX_CONCURRENCY, help="requests at the store"
+    )
+    p.add_argument(
+        "--queue-timeout",
+        type=positive_seconds,
+        default=DEFAULT_QUEUE_TIMEOUT,
+        help="seconds to wait for the store (then -14)",
     )
     p.add_argument(
         "--head-timeout",

@@ -627,8 +627,8 @@ DEVIATIONS = [
     (AUTO, OK0, 0, None, []),
     (AUTO, OK0[:-1], 0, None, []),  # a missing final newline is fine
     (AUTO, OK0.replace(b"\n", b"\r\n"), 0, None, ["format0-line-ending"]),
-    (AUTO, OK0 + b"\n\n", 0, None, ["format0-line-ending"]),
-    (AUTO, b"0\n 12 \n9.50\n1\n", 0, None, ["format0-line-ending"]),
+    (AUTO, OK0 + b"\n\n", 0, None, ["format0-padding"]),
+    (AUTO, b"0\n 12 \n9.50\n1\n", 0, None, ["format0-padding"]),
     (AUTO, OK0, 0, "text/html", ["responses.formats.0.mime_type"]),
     (AUTO, OK0, 0, "TEXT/PLAIN; charset=utf-8", []),
     (AUTO, OK0 + b"extra\n", 0, None, ["responses.formats.0.lines"]),
@@ -679,6 +679,20 @@ def test_response_deviation(name: str, raw: bytes, fmt: int | None, content_type
     assert _deviation_notes(name, raw, response_format=fmt, content_type=content_type) == notes
     for note in set(notes):  # every deviation names a note of the tables or a row of them
         assert note in ENDPOINTS[name].notes or note.split(".")[0] in ("responses", "codes", "statuses")
+    # a deviation a note allows also names the table row whose letter it departs from
+    found = decode_response(name, raw, response_format=fmt, content_type=content_type).deviations
+    for d in found:
+        assert (d.row is not None) == (d.note in ENDPOINTS[name].notes), d
+        assert d.row is None or d.row.split(".")[0] in ("responses", "codes"), d
+
+
+def test_a_deviation_names_the_row_of_the_letter_it_departs_from() -> None:
+    [message] = decode_response(AUTO, OK1 + b"&errorMessage=Successful", response_format=1).deviations
+    assert (message.note, message.row) == ("format1-success-message", "responses.parameters.errorMessage")
+    [padding] = decode_response(AUTO, OK0 + b"\n\n", response_format=0).deviations
+    assert (padding.note, padding.row) == ("format0-padding", "responses.formats.0.lines")
+    [text] = decode_response(AUTO, b"-1\nREQUEST WAS NOT MADE OVER HTTPS!\n", response_format=0).deviations
+    assert (text.note, text.row) == ("https-text", "codes.-1.message")
 
 
 def test_deviations_do_not_change_the_decoded_values() -> None:

@@ -54,12 +54,24 @@ def _differing_notes() -> set[str]:
     return {note for spec in codec.ENDPOINTS.values() for note, row in spec.notes.items() if row.differs}
 
 
+def _sent_by_the_letter() -> dict[str, Variant]:
+    """The broken servers whose answers break a letter only a receivers' reading tolerates."""
+    return {name: v for name, v in FAULTS.items() if v.note is not None}
+
+
 def test_every_note_with_two_readings_has_a_server_taking_the_other_one() -> None:
-    """Coverage: each note whose strict and lenient readings differ is either reported by one of
-    the reading servers or is about reading requests, which the lenient-decoding server covers."""
+    """Coverage: each note whose strict and lenient readings differ is reported by one of the
+    reading servers, is one a server's answer may not take (a broken server fails it, and with
+    --lenient reports it), or is about reading requests, which the lenient-decoding server covers.
+    The reading servers take only readings a server may send; the broken ones only readings that
+    serve receivers."""
     shown = {note for note in NOTES_SHOWN.values() if note is not None}
-    assert _differing_notes() <= shown | READ_BY_LENIENT_DECODING
-    assert shown <= _differing_notes()
+    letter = {v.note for v in _sent_by_the_letter().values()}
+    assert _differing_notes() <= shown | letter | READ_BY_LENIENT_DECODING
+    assert shown | letter <= _differing_notes()
+    sides = {n: row.lenient_for for spec in codec.ENDPOINTS.values() for n, row in spec.notes.items()}
+    assert {sides[n] for n in letter} == {"receivers"}
+    assert all(sides[n] == "both" or n in READ_BY_LENIENT_DECODING | {"blank-value", "error-precedence"} for n in shown)
 
 
 @pytest.mark.parametrize("name", sorted(READINGS))
@@ -81,6 +93,24 @@ def test_a_reading_a_note_allows_is_a_note_not_a_failure(
     assert sum(row["notes"] for row in report.summary().values()) == sum(
         len({n.rule for n in r.notes}) for r in report.results
     )
+
+
+@pytest.mark.parametrize("name", sorted(_sent_by_the_letter()))
+def test_lenient_reports_a_receivers_reading_a_server_took_as_a_note(
+    loopback: tuple[RunningServer, Switchboard], name: str
+) -> None:
+    """A server whose answers take a reading only receivers may take (errorMessage=Successful with
+    errorCode=0, padded newline lines) fails by default, citing the table row and the note; with
+    --lenient (for a double that imitates a vendor quirk on purpose) the same run is conforming
+    and reports the note."""
+    server, board = loopback
+    variant = FAULTS[name]
+    strict = run_kit(server, board, variant, seed=SEED)
+    assert killed(variant, strict)
+    assert any(variant.note in f.message for r in strict.failed for f in r.failures)
+    lenient = run_kit(server, board, variant, seed=SEED, lenient=True)
+    assert lenient.conforming, [(r.id, r.failures) for r in lenient.failed]
+    assert {n.rule for r in lenient.results for n in r.notes} == {variant.note}
 
 
 def test_the_letter_reading_of_payment_required_skips_the_click_through_it_makes_impossible(

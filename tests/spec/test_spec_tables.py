@@ -523,7 +523,7 @@ def test_provenance(spec_table: Any, endpoint: str) -> None:
 
 # --------------------------------------------------------------------------- readings and notes
 
-NOTE_KEYS = {"id", "topic", "fields", "finding", "reading", "strict", "lenient", "differs", "accept"}
+NOTE_KEYS = {"id", "topic", "fields", "finding", "reading", "strict", "lenient", "differs", "lenient_for", "accept"}
 
 
 def test_notes_are_complete(auto: dict[str, Any], click: dict[str, Any]) -> None:
@@ -533,6 +533,41 @@ def test_notes_are_complete(auto: dict[str, Any], click: dict[str, Any]) -> None
         assert set(note) == NOTE_KEYS, note["id"]
         assert all(isinstance(note[k], str) and note[k] for k in ("topic", "finding", "reading", "strict", "lenient"))
         assert isinstance(note["differs"], bool)
+        assert note["lenient_for"] in ("receivers", "both", "none"), note["id"]
+        # a note that lets a peer depart from the letter serves someone
+        assert note["lenient_for"] != "none" or not note["accept"], note["id"]
+
+
+def test_every_note_says_whom_its_lenient_reading_serves_and_the_codec_carries_it(
+    auto: dict[str, Any], click: dict[str, Any]
+) -> None:
+    """``lenient_for`` reaches the typed notes unchanged; the response notes whose letter is
+    explicit serve receivers only, the ones where the documents contradict each other serve both."""
+    import codec
+
+    for table in (auto, click):
+        typed = codec.endpoint_spec(table["endpoint"]["name"]).notes
+        assert {n["id"]: n["lenient_for"] for n in table["notes"]} == {k: v.lenient_for for k, v in typed.items()}
+    sides = {n["id"]: n["lenient_for"] for n in auto["notes"] + click["notes"]}
+    assert sides["format1-success-message"] == sides["format0-padding"] == "receivers"
+    assert sides["format1-status1"] == sides["format0-line-ending"] == sides["https-text"] == "both"
+    assert sides["sasp-excludes-login"] == sides["blank-value"] == sides["error-precedence"] == "receivers"
+
+
+@pytest.mark.parametrize(
+    ("note", "fragment"),
+    [
+        ({"id": "x", "lenient_for": "senders"}, "lenient_for one of"),
+        ({"id": "x"}, "lenient_for one of"),
+        ({"id": "x", "lenient_for": "none", "accept": {"codes": [-4]}}, "other than none"),
+    ],
+)
+def test_the_build_refuses_a_note_without_a_valid_lenient_for(note: dict[str, Any], fragment: str) -> None:
+    from spec.build import _check_lenient_for
+    from spec.document import DocumentError
+
+    with pytest.raises(DocumentError, match=fragment):
+        _check_lenient_for(note)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

@@ -12,10 +12,11 @@ clean and each broken server differs from it by one fault.
 * :data:`READINGS`: servers that take a reading a note of the tables allows; the kit must report
   them as notes (``NOTES_SHOWN``), never as failures.
 
-A fault the kit cannot tell from a reading is not a mutant: a server that answers GET (or plain
-HTTP) as it answers POST (or HTTPS) gives the kit's credential-less probes -3 for the missing
-login, which note error-precedence allows; the kit will not send credentials over GET or plain
-HTTP to tell them apart.  The method and https mutants answer with HTTP 405 and a redirect instead.
+Every probe carries one fault, so a server that answers GET as it answers POST, or plain HTTP as
+HTTPS, places the order the complete valid probe asks for, and fails.  To a plain URL that is not
+loopback the kit sends no password, so there -3 for the missing login is a reading
+(error-precedence): ``plain_elsewhere`` runs a variant with the plain URL under another host name,
+routed to loopback.
 
 ``python tests/support/mutants.py [SEED]`` runs the kit against every broken server and prints the kill count.
 """
@@ -30,11 +31,12 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import attrs
+import httpx
 
 import codec
 from conformance.asgi import ROUTES, read_body, send_response
 from conformance.checks import Check, catalog, check_by_id
-from conformance.context import RunContext, Target, baseline_value
+from conformance.context import RunContext, Target, baseline_value, ssl_context
 from conformance.formats import requested_format
 from conformance.reference.app import make_app
 from conformance.reference.serve import RunningServer, running_server
@@ -52,7 +54,9 @@ __all__ = [
     "Switchboard",
     "Variant",
     "broken_server",
+    "caught_by",
     "checks_for",
+    "context_for",
     "failing_rules",
     "kill_table",
     "killed",
@@ -189,8 +193,10 @@ ResponseFault = Callable[[Call, Reply], None]
 @attrs.frozen
 class Variant:
     """One switch: a broken server (``family``: the check family that must fail it; ``rule``: a
-    failing finding must name this rule) or a server taking a reading a note allows (``note``:
-    the note the kit must report, None when the reading leaves nothing to note).
+    failing finding must name this rule; ``note``: the note ``--lenient`` reports instead, for a
+    server breaking a letter only a receivers' reading tolerates) or a server taking a reading a
+    note allows (``note``: the note the kit must report, None when the reading leaves nothing to
+    note).
 
     ``request`` may rewrite the request or answer it itself; ``response`` rewrites the answer.
     ``endpoints`` and ``only`` (check id globs) narrow the checks run against it."""
@@ -206,6 +212,7 @@ class Variant:
     only: tuple[str, ...] = ()
     examples: int = 10
     lenient_decoding: bool = False
+    plain_elsewhere: bool = False
 
 
 @attrs.frozen
@@ -392,6 +399,34 @@ def _sasp_with_login_crashes(call: Call, board: Switchboard) -> Reply | None:
     return None
 
 
+def _absent_answered_4(call: Call, board: Switchboard) -> Reply | None:
+    """A required variable left out earns -4 (invalid) naming it, as if it were sent empty."""
+    try:
+        codec.decode_request(call.endpoint, call.body, method=call.method, scheme=call.scheme)
+    except codec.RequestRejected as exc:
+        if exc.code == -3 and exc.field and call.name_of(exc.field) is None:
+            return call.error(-4, exc.field)
+    return None
+
+
+def _blank_accepted(call: Call, board: Switchboard) -> None:
+    """A required variable sent empty is taken as given: a plain valid value stands in for it."""
+    for name, value, f in list(_fields(call)):
+        if value == "" and f.presence == "required":
+            call.set(name, baseline_value(call.spec, f.name) or "1")
+
+
+def _get_handled_as_post(call: Call, board: Switchboard) -> None:
+    """GET is answered like POST: the query string is read as the body (the order is placed)."""
+    if call.method == "GET":
+        call.method = "POST"
+
+
+def _plain_http_handled(call: Call, board: Switchboard) -> None:
+    """Plain HTTP is answered like HTTPS."""
+    call.scheme = "https"
+
+
 def _get_refused_by_http(call: Call, board: Switchboard) -> Reply | None:
     return Reply.http(call.endpoint, 405, "Method Not Allowed\n") if call.method == "GET" else None
 
@@ -524,6 +559,21 @@ def _newline_in_message(call: Call, reply: Reply) -> None:
         reply.values["errorMessage"] = message.replace("' ", "'\n", 1) if "' " in message else message + "\nSee above."
 
 
+def _success_message(call: Call, reply: Reply) -> None:
+    if reply.endpoint == AUTO and reply.fmt == "1" and reply.code == 0:
+        reply.insert_after("errorCode", "errorMessage", "Successful")
+
+
+def _padded_values(call: Call, reply: Reply) -> None:
+    if reply.fmt == "0":
+        reply.values = {k: f" {v} " for k, v in reply.values.items()}
+
+
+def _blank_lines_at_end(call: Call, reply: Reply) -> None:
+    if reply.fmt == "0":
+        reply.final = "\n\n \n"
+
+
 FAULTS: dict[str, Variant] = {
     v.name: v
     for v in [
@@ -588,6 +638,30 @@ FAULTS: dict[str, Variant] = {
             "saspSessionID together with loginName earns -14",
             "exclusive",
             request=_sasp_with_login_crashes,
+        ),
+        Variant(
+            "absent-answered-4",
+            "a required variable left out earns -4 (invalid), not -3 (missing)",
+            "missing",
+            request=_absent_answered_4,
+        ),
+        Variant(
+            "blank-accepted",
+            "a required variable sent empty is taken as given",
+            "blank",
+            request=_blank_accepted,
+        ),
+        Variant(
+            "get-handled-as-post",
+            "GET is answered like POST: the order in the query string is placed",
+            "method",
+            request=_get_handled_as_post,
+        ),
+        Variant(
+            "plain-http-handled",
+            "plain HTTP is answered like HTTPS: the order is placed",
+            "https",
+            request=_plain_http_handled,
         ),
         Variant(
             "get-answered-405",
@@ -718,6 +792,35 @@ FAULTS: dict[str, Variant] = {
             rule="responses.formats.0.lines",
             response=_bare_cr,
         ),
+        # --- the answers' letter where a note's lenient reading serves receivers only (a decoder
+        # may tolerate them; a server sends the letter): --lenient reports them as the note
+        Variant(
+            "success-message",
+            "URL-encoded successes carry errorMessage=Successful ('not present when errorCode=0')",
+            "format",
+            note="format1-success-message",
+            rule="AutoApplyIdA.responses.parameters.errorMessage",
+            response=_success_message,
+            endpoints=(AUTO,),
+        ),
+        Variant(
+            "padded-values",
+            "newline answers pad every value with spaces",
+            "format",
+            note="format0-padding",
+            rule="AutoApplyIdA.responses.formats.0.lines",
+            response=_padded_values,
+            endpoints=(AUTO,),
+        ),
+        Variant(
+            "blank-lines-at-end",
+            "newline answers end with blank lines",
+            "format",
+            note="format0-padding",
+            rule="AutoApplyIdA.responses.formats.0.lines",
+            response=_blank_lines_at_end,
+            endpoints=(AUTO,),
+        ),
         Variant(
             "newline-in-message",
             "an error message with a line break splits the newline answer",
@@ -744,12 +847,28 @@ def _blank_is_invalid(call: Call, board: Switchboard) -> Reply | None:
 
 
 def _missing_login_first(call: Call, board: Switchboard) -> Reply | None:
-    """Reports the missing login variables (-3) before GET (-17) or plain HTTP (-1)."""
-    if call.method == "GET" or call.scheme == "http":
+    """Reports the missing login variables (-3) before plain HTTP (-1)."""
+    if call.scheme == "http":
         missing = next((n for n in LOGIN_VARIABLES if not call.get(n)), None)
         if missing is not None and not call.get("saspSessionID"):
             return call.error(-3, missing)
     return None
+
+
+def _sasp_pair_refused_naming(name: str) -> ResponseFault:
+    """The saspSessionID + login refusal (-4) names *name* instead of the first login variable."""
+
+    def rename(call: Call, reply: Reply) -> None:
+        if call.get("saspSessionID") and call.name_of("loginName") and reply.code == -4:
+            reply.values["errorMessage"] = codec.message_for(call.spec, -4, name) or ""
+
+    return rename
+
+
+def _sasp_pair_accepted(call: Call, board: Switchboard) -> None:
+    """saspSessionID beside the login variables: authenticates with saspSessionID alone."""
+    if call.get("saspSessionID"):
+        call.keep(lambda name: name.lower() not in {n.lower() for n in LOGIN_VARIABLES})
 
 
 def _country_before_length(call: Call, board: Switchboard) -> Reply | None:
@@ -782,11 +901,6 @@ def _sparse_click_through(call: Call, reply: Reply) -> None:
             reply.values.pop(name, None)
 
 
-def _success_message(call: Call, reply: Reply) -> None:
-    if reply.endpoint == AUTO and reply.fmt == "1" and reply.code == 0:
-        reply.insert_after("errorCode", "errorMessage", "Successful")
-
-
 def _payment_required(call: Call, reply: Reply, *, letter: bool = False) -> None:
     if reply.endpoint != AUTO or reply.code != 0:
         return
@@ -805,12 +919,6 @@ def _delivery_zero(call: Call, reply: Reply) -> None:
 def _crlf(call: Call, reply: Reply) -> None:
     if reply.fmt == "0":
         reply.ending = reply.final = "\r\n"
-
-
-def _padded(call: Call, reply: Reply) -> None:
-    if reply.fmt == "0":
-        reply.values = {k: f" {v} " for k, v in reply.values.items()}
-        reply.final = "\n\n \n"
 
 
 def _no_final_newline(call: Call, reply: Reply) -> None:
@@ -859,14 +967,33 @@ READINGS: dict[str, Variant] = {
             "a required variable sent empty earns -4 (invalid), not -3 (missing)",
             note="blank-value",
             request=_blank_is_invalid,
-            only=("*/missing/*", "*/format/*"),
+            only=("*/blank/*",),
         ),
         Variant(
             "missing-login-first",
-            "reports the missing login variables (-3) before GET (-17) and plain HTTP (-1)",
+            "reports the missing login variables (-3) before plain HTTP (-1), to a plain URL that is not loopback "
+            "(where the kit sends no password)",
             note="error-precedence",
             request=_missing_login_first,
-            only=("*/method/*", "*/https/*"),
+            only=("*/https/*",),
+            plain_elsewhere=True,
+        ),
+        Variant(
+            "sasp-pair-accepted",
+            "saspSessionID beside loginName is accepted (authenticated with saspSessionID alone)",
+            note="sasp-excludes-login",
+            request=_sasp_pair_accepted,
+            only=("*/exclusive/*",),
+        ),
+        *(
+            Variant(
+                f"sasp-pair-refused-naming-{label}",
+                f"saspSessionID beside loginName earns -4 naming {name}",
+                note="sasp-excludes-login",
+                response=_sasp_pair_refused_naming(name),
+                only=("*/exclusive/*",),
+            )
+            for label, name in (("sasp", "saspSessionID"), ("password", "loginPassword"))
         ),
         Variant(
             "country-before-length",
@@ -904,13 +1031,6 @@ READINGS: dict[str, Variant] = {
             endpoints=(CLICK,),
         ),
         Variant(
-            "success-message",
-            "URL-encoded successes carry errorMessage=Successful",
-            note="format1-success-message",
-            response=_success_message,
-            only=("AutoApplyIdA/format/*", "AutoApplyIdA/allowed/*"),
-        ),
-        Variant(
             "payment-required",
             "orders answer 1 (Successful, Payment Required) with the order's number, amount and delivery time",
             note="format1-status1",
@@ -936,13 +1056,6 @@ READINGS: dict[str, Variant] = {
             "newline answers end their lines with CRLF",
             note="format0-line-ending",
             response=_crlf,
-            endpoints=(AUTO,),
-        ),
-        Variant(
-            "padded-lines",
-            "newline answers with spaces around values and blank lines at the end",
-            note="format0-line-ending",
-            response=_padded,
             endpoints=(AUTO,),
         ),
         Variant(
@@ -1025,6 +1138,36 @@ def target_for(
     )
 
 
+ELSEWHERE = "plain.conformance.test"
+"""A host name that is not loopback, for a plain URL the kit must treat as another machine's."""
+
+
+class _Rerouted(httpx.HTTPTransport):
+    """Sends every request to *port* on 127.0.0.1, whatever host its URL names."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
+        return super().handle_request(request)
+
+
+def context_for(server: RunningServer, variant: Variant | None, **options: Any) -> RunContext:
+    """A run against *server*; a variant with ``plain_elsewhere`` gets the plain URL under a host
+    name that is not loopback (:data:`ELSEWHERE`), routed to the server's plain port."""
+    target = target_for(server)
+    if variant is None or not variant.plain_elsewhere or not target.plain_url:
+        return RunContext(target, **options)
+    port = httpx.URL(target.plain_url).port or 80
+    target = attrs.evolve(target, plain_url=f"http://{ELSEWHERE}:{port}/products/")
+    client = httpx.Client(
+        verify=ssl_context(target.verify), timeout=target.timeout, mounts={f"http://{ELSEWHERE}": _Rerouted(port)}
+    )
+    return RunContext(target, client=client, **options)
+
+
 def checks_for(variant: Variant | None) -> list[Check]:
     """The checks a variant is run against: its family's (a fault) or all (a reading), narrowed
     by its endpoints and id globs."""
@@ -1040,9 +1183,11 @@ def run_kit(
     checks: list[Check] | None = None,
     seed: int = 0,
     examples: int | None = None,
+    lenient: bool = False,
 ) -> Run:
-    """Run the kit with *variant* switched on (None: the reference server)."""
-    ctx = RunContext(target_for(server), seed=seed, examples=examples or (variant.examples if variant else 10))
+    """Run the kit with *variant* switched on (None: the reference server); *lenient* as ``--lenient``."""
+    budget = examples or (variant.examples if variant else 10)
+    ctx = context_for(server, variant, seed=seed, examples=budget, lenient=lenient)
     try:
         with board.switched(variant):
             return run_checks(ctx, checks if checks is not None else checks_for(variant))
@@ -1061,15 +1206,34 @@ def killed(variant: Variant, report: Run) -> bool:
     return bool(rules) and (variant.rule is None or any(variant.rule in rule for rule in rules))
 
 
+def caught_by(variant: Variant, report: Run) -> list[str]:
+    """The checks of the variant's family that failed it (naming its rule, where it has one)."""
+    return [
+        r.id
+        for r in report.failed
+        if check_by_id(r.id).family == variant.family
+        and (variant.rule is None or any(variant.rule in f.rule for f in r.failures))
+    ]
+
+
 def kill_table(seed: int = 0) -> tuple[int, int, list[str]]:
-    """Run every fault; return (killed, total, one line per fault)."""
-    lines, count = [], 0
+    """Run every fault, and every reading a note allows; return (killed, total, one line per
+    server: killed by which check, or passed with which note)."""
+    lines, count, passed = [], 0, 0
     with broken_server() as (server, board):
         for variant in FAULTS.values():
             report = run_kit(server, board, variant, seed=seed)
             hit = killed(variant, report)
             count += hit
-            lines.append(f"{'killed ' if hit else 'SURVIVED'} {variant.name:<30} {variant.family:<15} {variant.what}")
+            by = ", ".join(caught_by(variant, report)[:2]) or "-"
+            lines.append(f"{'killed ' if hit else 'SURVIVED'} {variant.name:<34} by {by}: {variant.what}")
+        for variant in READINGS.values():
+            report = run_kit(server, board, variant, seed=seed)
+            notes = sorted({str(n.rule) for r in report.results for n in r.notes})
+            ok = report.conforming and notes == ([variant.note] if variant.note else [])
+            passed += ok
+            lines.append(f"{'passed ' if ok else 'FAILED '} {variant.name:<34} notes {notes or '-'}: {variant.what}")
+    lines.append(f"allowed readings passed: {passed}/{len(READINGS)}")
     return count, len(FAULTS), lines
 
 
@@ -1077,4 +1241,4 @@ if __name__ == "__main__":  # python tests/support/mutants.py [seed]
     n, total, rows = kill_table(int(sys.argv[1]) if len(sys.argv) > 1 else random.randrange(2**32))
     print("\n".join(rows))
     print(f"kill count: {n}/{total}")
-    sys.exit(0 if n == total else 1)
+    sys.exit(0 if n == total and rows[-1].split()[-1].split("/")[0] == rows[-1].split()[-1].split("/")[1] else 1)
