@@ -80,7 +80,9 @@ def any_of(*validators: Validator) -> Validator:
             except TypeError:
                 continue
             return
-        raise TypeError(f"{attr.name} must be one of the types its document versions give it, got {type(value).__name__}")
+        raise TypeError(
+            f"{attr.name} must be one of the types its document versions give it, got {type(value).__name__}"
+        )
 
     return check
 

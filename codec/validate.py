@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from . import _fast
-from .tables import ENDPOINTS, EndpointSpec, ExclusiveRule, FieldSpec, RequiredUnlessRule, RequiredWhenRule
+from .errors import shown
+from .tables import EndpointSpec, ExclusiveRule, FieldSpec, PerSpec, RequiredUnlessRule, RequiredWhenRule
 
 __all__ = ["Fault", "check_wire", "known_keys", "name_key", "read_pairs"]
 
@@ -36,7 +37,7 @@ def _rank(spec: EndpointSpec) -> dict[int, int]:
     return {code: i for i, code in enumerate(spec.policy.error_precedence)}
 
 
-_RANKS = {name: _rank(spec) for name, spec in ENDPOINTS.items()}
+_RANKS = PerSpec(_rank)
 
 
 def name_key(name: str) -> str:
@@ -58,10 +59,12 @@ def read_pairs(
     Returns the wire dict (table name -> value; blank values dropped, note ``blank-value``) and the
     first name fault: -2 for a name it does not recognise (named as sent), -4 for a repeat.
     """
-    exact = _fast.exact_names(spec, pairs, version)
+    if version is not None:
+        spec = spec.bound(version)
+    exact = _fast.exact_names(spec, pairs, None)
     if exact is not None:
         return exact, None
-    known = known_keys(spec, version)
+    known = spec.by_key
     wire: dict[str, str] = {}
     unrecognised: Fault | None = None
     repeated: Fault | None = None
@@ -75,7 +78,7 @@ def read_pairs(
                     None,
                     name,
                     "unrecognised",
-                    f"{name!r} is not a variable of {spec.name} {version or spec.document_version}",
+                    f"{shown(name)!r} is not a variable of {spec.name} {spec.version}",
                 )
             continue
         if f.name in seen:
@@ -89,13 +92,15 @@ def read_pairs(
 
 
 def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
-    """The first fault of *wire* by precedence, or None.  Lenient mode may drop variables from
-    *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
-    if _fast.no_fault(spec, wire, strict, version):
+    """The first fault of *wire* by precedence, or None, by the rules of *spec* bound to
+    *version* (None: *spec* as it is).  Lenient mode may drop variables from *wire* (login
+    variables beside saspSessionID, note ``sasp-excludes-login``)."""
+    if version is not None:
+        spec = spec.bound(version)
+    if _fast.no_fault(spec, wire, strict, None):
         return None
-    known = known_keys(spec, version)
-    fields = spec.fields_in(version) if version else spec.fields
-    names = {f.name for f in known.values()}
+    fields = spec.fields
+    names = {f.name for f in fields}
     # -3: required variables and the conditional rules, the first missing one in table order
     missing: dict[str, Fault] = {}
     for f in fields:
@@ -135,7 +140,6 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
     if missing:
         return next(missing[f.name] for f in fields if f.name in missing)
     # -4 and -7: values, in table order
-    endpoint = spec.name
     for f in fields:
         value = wire.get(f.name)
         if value is None:
@@ -147,5 +151,5 @@ def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versio
             faults.append(Fault(code, f.name, argument, rule_name, detail))
     if not faults:
         return None
-    rank = _RANKS[endpoint]
+    rank = _RANKS[spec]
     return min(faults, key=lambda fault: rank.get(fault.code, len(rank)))

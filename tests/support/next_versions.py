@@ -65,7 +65,7 @@ def next_auto_apply_ida(text: str) -> str:
     text = _replace(
         text,
         last,
-        f"{last}\n- 1.06 Added: \"contactName\" and \"idaWebsite\" parameters. Changed: \"organizationName\" "
+        f'{last}\n- 1.06 Added: "contactName" and "idaWebsite" parameters. Changed: "organizationName" '
         'parameter may be 128 characters long. Removed: "postOfficeBox" parameter.',
     )
     organization = _line(text, "organizationName\t")
@@ -92,7 +92,7 @@ def next_click_through(text: str) -> str:
     text = _replace(
         text,
         last,
-        f"{last}\n- 1.03 Added: \"comment\" and \"resellerReference\" parameters. Changed: \"action\" parameter "
+        f'{last}\n- 1.03 Added: "comment" and "resellerReference" parameters. Changed: "action" parameter '
         'is at most 32 characters. Removed: "adminEmailAddress" parameter and the ReplaceMailAddress action.',
     )
     action = _line(text, "action\t")
