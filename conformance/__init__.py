@@ -18,7 +18,7 @@ one above, and the imports form no cycle (``tests/conformance/test_conformance_l
 and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
-   ``strategies``, ``adapters``, ``reference.records``, ``reference.tls``
+   ``strategies``, ``adapters``, ``versions``, ``reference.records``, ``reference.tls``
 2. judging, reporting and the reference server's state: ``judge``, ``report``,
    ``reference.store``, ``reference.integrity``, ``reference.answers``
 3. per-endpoint behaviour: ``endpoints``
