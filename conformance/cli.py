@@ -19,6 +19,7 @@ from typing import Any
 import codec
 
 from . import DEFAULT_EXAMPLES
+from .versions import VERSION_HELP, describe, parse_versions
 
 __all__ = ["build_parser", "main"]
 
@@ -29,6 +30,8 @@ examples:
   python -m conformance server --url https://secure.comodo.net/products/ \\
       --login-name me --login-password-env MY_PW --endpoint AutoApplyIdA --junit report.xml
       check the vendor (orders carry test=Y; wrong-credential checks need --check-auth)
+  python -m conformance server --version AutoApplyIdA=1.03
+      check the embedded reference server, both speaking AutoApplyIdA document 1.03
   python -m conformance client -- ./my-client --order
       check every request a client program sends (it gets COMODO_API_URL)
   python -m conformance checks --markdown > CHECKS.md
@@ -102,6 +105,14 @@ def add_server_parser(sub: Any) -> None:
         action="store_true",
         help="also send wrong credentials (may lock a real account after repeated failures)",
     )
+    p.add_argument(
+        "--version",
+        action="append",
+        default=[],
+        metavar="[ENDPOINT=]V",
+        help="the document version the server claims to speak: the checks, strategies and verdicts are made "
+        "from that version's table (the embedded reference server speaks it too). " + VERSION_HELP,
+    )
     p.add_argument("--cacert", help="CA file to verify the server's certificate")
     p.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     p.add_argument("--timeout", type=float, default=15.0, help="seconds per request (default 15)")
@@ -152,7 +163,8 @@ def cmd_server(args: argparse.Namespace) -> int:
     from .runner import embedded_target, probe_target, run_checks, select_checks, unmet_requirement
 
     try:
-        checks = select_checks(args.endpoint, args.only)
+        versions = parse_versions(args.version)
+        checks = select_checks(args.endpoint, args.only, versions=versions)
     except ValueError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
@@ -188,7 +200,7 @@ def cmd_server(args: argparse.Namespace) -> int:
             }
         else:
             try:
-                settings = stack.enter_context(embedded_target())
+                settings = stack.enter_context(embedded_target(versions))
             except Exception as exc:  # the embedded server could not start: report, do not trace
                 print(
                     f"conformance: could not start the embedded reference server: {type(exc).__name__}: {exc}",
@@ -211,6 +223,7 @@ def cmd_server(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             check_auth=settings["check_auth"],
             order_number=args.order_number,
+            versions=versions,
         )
         if args.dry_run:
             for c in checks:
@@ -230,6 +243,8 @@ def cmd_server(args: argparse.Namespace) -> int:
                 sys.stderr.write(progress_line(result, i, n, ctx.secrets) + "\n")
                 sys.stderr.flush()
 
+        if versions and not args.quiet:
+            print(f"checking it as documents {describe(versions)}", file=sys.stderr)
         run = run_checks(ctx, checks, progress)
         try:
             return finish_run(run, sys.stdout, junit=args.junit, json_path=args.json)

@@ -38,7 +38,8 @@ class TargetUnreachable(Exception):
 class Target:
     """A server under test.  ``base_url`` ends with ``/products/``; ``plain_url`` is the same
     server over plain HTTP (for the -1 check); ``verify`` is a CA file, True (system CAs) or
-    False (--insecure).  Secrets never appear in its repr."""
+    False (--insecure); ``versions`` the document version each endpoint claims to speak (an
+    endpoint not named: its newest).  Secrets never appear in its repr."""
 
     base_url: str
     login_name: str | None = None
@@ -49,6 +50,7 @@ class Target:
     timeout: float = 15.0
     check_auth: bool = False
     order_number: str | None = None
+    versions: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def secrets(self) -> list[str]:
@@ -57,6 +59,11 @@ class Target:
     @property
     def is_https(self) -> bool:
         return self.base_url.lower().startswith("https://")
+
+    def spec(self, endpoint: str) -> codec.EndpointSpec:
+        """*endpoint*'s table, bound to the version the target claims."""
+        name = codec.canonical_endpoint(endpoint)
+        return codec.endpoint_spec(name, self.versions.get(name))
 
     def url_for(self, endpoint: str, base: str | None = None) -> str:
         base = base or self.base_url
@@ -113,8 +120,12 @@ class RunContext:
     def secrets(self) -> list[str]:
         return self.target.secrets
 
+    def spec(self, endpoint: str) -> codec.EndpointSpec:
+        """*endpoint*'s table, bound to the version the target claims to speak."""
+        return self.target.spec(endpoint)
+
     def login_part(self, endpoint: str, style: str = "login") -> dict[str, str]:
-        spec = codec.endpoint_spec(endpoint)
+        spec = self.spec(endpoint)
         names = {f.name for f in spec.fields}
         if style == "sasp" and self.target.sasp_session_id and "saspSessionID" in names:
             return {"saspSessionID": self.target.sasp_session_id}
@@ -126,7 +137,7 @@ class RunContext:
 
     def baseline(self, endpoint: str, *, style: str = "login", order_number: str | None = None) -> dict[str, str]:
         """A valid request with only the required variables, in the document's order."""
-        spec = codec.endpoint_spec(endpoint)
+        spec = self.spec(endpoint)
         wire = dict(self.login_part(endpoint, style))
         for f in spec.fields:
             if f.name in wire or f.name in {"loginName", "loginPassword", "saspSessionID"}:
@@ -167,18 +178,20 @@ class RunContext:
         base: str | None = None,
         raw_body: bytes | None = None,
     ) -> Exchange:
-        """Send one request (pairs exactly as given, unchecked) and return the exchange."""
-        spec = codec.endpoint_spec(endpoint)
+        """Send one request (pairs exactly as given, unchecked) and return the exchange, to be
+        judged by the version the target claims."""
+        spec = self.spec(endpoint)
         if raw_body is not None:
             body = raw_body
         else:
             body = codec.encode_request_fields(spec.name, fields, validate=False).body
         pairs = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
         self._guard_test_orders(spec, pairs)
-        fmt = expected_format(spec.name, pairs, body)
+        version = self.target.versions.get(spec.name)
+        fmt = expected_format(spec.name, pairs, body, version)
         url = self.target.url_for(spec.name, base)
         content_type = spec.content_type if method.upper() != "GET" else None
-        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type)
+        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type, version=version)
         started = time.perf_counter()
         self.sent += 1
         try:

@@ -36,9 +36,9 @@ __all__ = [
 SUCCESS = "success"
 
 
-def success_codes(endpoint: str) -> frozenset[int]:
-    """The codes a valid request may earn: the table's non-negative codes."""
-    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
+def success_codes(endpoint: str, version: str | None = None) -> frozenset[int]:
+    """The codes a valid request may earn: the table's (of document *version*) non-negative codes."""
+    return frozenset(c for c in codec.endpoint_spec(endpoint, version).codes if c >= 0)
 
 
 @attrs.frozen
@@ -90,7 +90,7 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
     """Judge *exchange*'s answer against the tables and *expect*."""
     if exchange.endpoint is None:
         return Verdict(None, (Finding("failure", "endpoint.path", f"{exchange.url}: no endpoint there"),))
-    spec = codec.endpoint_spec(exchange.endpoint)
+    spec = codec.endpoint_spec(exchange.endpoint, exchange.version)
     findings: list[Finding] = []
     if exchange.error is not None or exchange.body is None:
         return Verdict(None, (Finding("failure", "transport", f"no answer: {exchange.error}"),))
@@ -104,7 +104,11 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
         )
     try:
         response = codec.decode_response(
-            spec.name, exchange.body, content_type=exchange.content_type, response_format=exchange.response_format
+            spec.name,
+            exchange.body,
+            content_type=exchange.content_type,
+            response_format=exchange.response_format,
+            version=exchange.version,
         )
     except codec.ResponseInvalid as exc:
         rule = f"{spec.name}.responses.{exc.field or 'body'}.{exc.rule}"
@@ -132,7 +136,7 @@ def judge_response(exchange: Exchange, expect: Expectation) -> Verdict:
                 Finding("failure", expect.row, f"answered errorCode {code}{said}; expected {_codes(expect.codes)}")
             )
     elif code < 0:
-        detail = codec.error_detail(response)
+        detail = codec.error_detail(response, version=exchange.version)
         if detail is not None and detail.matches_template:
             if (
                 expect.argument is not None

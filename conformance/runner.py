@@ -12,7 +12,7 @@ import contextlib
 import fnmatch
 import secrets as pysecrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import codec
@@ -23,6 +23,7 @@ from .endpoints import OrderUnavailable
 from .judge import Expectation
 from .reference.serve import running_server
 from .results import Result, Run
+from .versions import describe
 
 __all__ = [
     "check_result",
@@ -36,13 +37,17 @@ __all__ = [
 
 
 def select_checks(
-    endpoints: Iterable[str] | None = None, only: Iterable[str] | None = None, checks: Iterable[Check] | None = None
+    endpoints: Iterable[str] | None = None,
+    only: Iterable[str] | None = None,
+    checks: Iterable[Check] | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> list[Check]:
-    """The catalog's checks for *endpoints* (any case; all when None) whose ids match a glob in *only*."""
+    """The catalog's checks for *endpoints* (any case; all when None) whose ids match a glob in
+    *only*, made from the tables of the document *versions* (default: each endpoint's newest)."""
     wanted = {codec.canonical_endpoint(e) for e in endpoints} if endpoints else None
     patterns = list(only or [])
     out = []
-    for c in checks if checks is not None else catalog():
+    for c in checks if checks is not None else catalog(versions):
         if wanted is not None and c.endpoint not in wanted:
             continue
         if patterns and not any(
@@ -131,7 +136,12 @@ def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None =
         mode="server",
         noun="check",
         secrets=ctx.secrets,
-        info={"target": target.base_url, "seed": ctx.seed, "examples": ctx.examples},
+        info={
+            "target": target.base_url,
+            "seed": ctx.seed,
+            "examples": ctx.examples,
+            "documents": describe(target.versions),
+        },
         seed=ctx.seed,
         ca_file=target.verify if isinstance(target.verify, str) else None,
     )
@@ -149,13 +159,18 @@ def run_checks(ctx: RunContext, checks: list[Check], progress: Progress | None =
 
 
 @contextlib.contextmanager
-def embedded_target() -> Iterator[dict[str, Any]]:
-    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id)."""
+def embedded_target(versions: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id),
+    speaking the document *versions* (default: each endpoint's newest)."""
     name = "conformance"
     password = pysecrets.token_urlsafe(18)
     sasp = pysecrets.token_hex(8)
     with running_server(
-        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:"
+        accounts=[(name, password)],
+        sasp_sessions=[(sasp, name)],
+        plain_port=True,
+        db=":memory:",
+        versions=dict(versions or {}),
     ) as server:
         yield {
             "url": server.base_url,
