@@ -18,7 +18,8 @@ parameter.
 Modules: ``tables`` (the typed tables), ``kinds`` (one class per value kind), ``models`` (the
 typed requests and responses, generated into ``_models.py`` by ``python -m spec regenerate``),
 ``request`` / ``response`` / ``form`` / ``validate`` / ``convert`` / ``messages`` (the general
-paths, the readable reference), ``_fast`` (every speed shortcut, behind one switch), ``errors``.
+paths, the readable reference), ``_fast`` (every speed shortcut, behind one switch), ``errors``,
+``_args`` (the Python types the public functions take, checked off the usual path).
 """
 
 from ._notes import NoteId

@@ -6,6 +6,13 @@ policy, response formats and parameters, statuses, codes with their templates, n
 version history -- and checks, at import, that every note the tables cite exists (a table citing
 an unknown note fails the import with the table row that cites it).
 
+:func:`endpoint_spec` binds an endpoint to a document version: the newest (:data:`ENDPOINTS`,
+built at import), an older document kept in spec/sources (``VERSION_TABLES``, built on first
+use), or a version only a history lists (the next document cut back to the variables that
+existed then).  Each bound spec is built once and kept, and hashed by identity, so the codec
+keeps what it works out per version in :class:`PerSpec` caches.  :data:`MODEL_FIELDS` and
+:data:`MODEL_PARAMS` are the variables and parameters of the typed classes: every kept version's.
+
 Nothing here types a limit, code or value, and nothing re-derives what the generator wrote:
 attribute names, the order of versions, the kind of each variable are read from the tables.
 """
