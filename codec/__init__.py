@@ -10,16 +10,33 @@ Client half: :func:`encode_request`, :func:`decode_response`.
 Server half: :func:`decode_request` (and :func:`request_faults`: every rule a request breaks),
 :func:`encode_response`, :func:`error_response`.
 
+Every function takes ``version=`` (default: the newest document): the table of that document
+when it is kept in ``spec/sources`` (:data:`DOCUMENT_VERSIONS`), else the variables a later
+document's history lists by then (:data:`VERSIONS`; :func:`endpoint_spec`).  Bad input raises a
+:class:`CodecError` subclass; a value of the wrong Python type raises ``TypeError`` naming the
+parameter.
+
 Modules: ``tables`` (the typed tables), ``kinds`` (one class per value kind), ``models`` (the
 typed requests and responses, generated into ``_models.py`` by ``python -m spec regenerate``),
 ``request`` / ``response`` / ``form`` / ``validate`` / ``convert`` / ``messages`` (the general
-paths, the readable reference), ``_fast`` (every speed shortcut, behind one switch), ``errors``.
+paths, the readable reference), ``_fast`` (every speed shortcut, behind one switch), ``errors``,
+``_args`` (the Python types the public functions take, checked off the usual path).
 """
 
 from ._notes import NoteId
-from .convert import converter
-from .errors import CodecError, Deviation, RequestInvalid, RequestRejected, ResponseEncodeError, ResponseInvalid
-from .form import FormError, decode_form, encode_form
+from .convert import converter, converter_for
+from .errors import (
+    CodecError,
+    Deviation,
+    FormError,
+    RequestInvalid,
+    RequestRejected,
+    ResponseEncodeError,
+    ResponseInvalid,
+    UnknownEndpoint,
+    UnknownVersion,
+)
+from .form import decode_form, encode_form
 from .kinds import (
     CommaList,
     Country,
@@ -53,8 +70,10 @@ from .response import decode_response, encode_response, error_detail, error_resp
 from .tables import (
     AUTO_APPLY_IDA,
     COUNTRIES,
+    DOCUMENT_VERSIONS,
     ENDPOINTS,
     UPDATE_USER_EV_CLICK_THROUGH,
+    VERSIONS,
     CodeSpec,
     DeliveryMeaning,
     EndpointSpec,
@@ -83,11 +102,13 @@ from .tables import (
 __all__ = [
     "AUTO_APPLY_IDA",
     "COUNTRIES",
+    "DOCUMENT_VERSIONS",
     "ENDPOINTS",
     "REDACTED",
     "REQUEST_CLASSES",
     "RESPONSE_CLASSES",
     "UPDATE_USER_EV_CLICK_THROUGH",
+    "VERSIONS",
     "AutoApplyIdARequest",
     "AutoApplyIdAResponse",
     "CodeSpec",
@@ -132,6 +153,8 @@ __all__ = [
     "StatusSpec",
     "TableError",
     "Text",
+    "UnknownEndpoint",
+    "UnknownVersion",
     "UpdateUserEvClickThroughRequest",
     "UpdateUserEvClickThroughResponse",
     "UrlencodedFormat",
@@ -139,6 +162,7 @@ __all__ = [
     "VersionEntry",
     "canonical_endpoint",
     "converter",
+    "converter_for",
     "decode_form",
     "decode_request",
     "decode_response",

@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .convert import RESPONSE_CLASSES, converter
-from .errors import CodecError
+from .convert import RESPONSE_CLASSES, converter_for
+from .errors import SHOWN, CodecError, UnknownEndpoint, UnknownVersion, shown
 from .models import REDACTED
 from .request import decode_request, encode_request_fields, request_to_wire
 from .response import decode_response, encode_response
-from .tables import ENDPOINTS, canonical_endpoint, endpoint_spec
+from .tables import ENDPOINTS, VERSIONS, canonical_endpoint, endpoint_spec
 
 EPILOG = """\
 ENDPOINT is AutoApplyIdA or UpdateUserEvClickThrough, in any case.
@@ -54,6 +54,14 @@ def _json_in(raw: bytes) -> dict[str, Any]:
     return data
 
 
+def _json_value(value: object) -> bool:
+    """What encode-request takes as a variable's value: a string, integer, boolean, or a list of
+    strings and integers (a comma list)."""
+    if isinstance(value, list):
+        return all(isinstance(v, str | int) and not isinstance(v, bool) for v in value)
+    return isinstance(value, str | int)  # bool is an int
+
+
 def _typed_json(wire: dict[str, str], types: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in wire.items():
@@ -63,18 +71,22 @@ def _typed_json(wire: dict[str, str], types: Mapping[str, str]) -> dict[str, Any
 
 def encode_req(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
     data = _json_in(raw)
-    bad = [k for k, v in data.items() if not isinstance(v, str | int | bool | list) or isinstance(v, float)]
+    bad = [k for k, v in data.items() if not _json_value(v)]
     if bad:
-        raise CodecError(f"{bad[0]}: values must be strings, integers, booleans or lists", rule="json")
+        raise CodecError(
+            f"{shown(bad[0])}: values must be strings, integers, booleans or lists of strings and integers",
+            field=bad[0],
+            rule="json",
+        )
     http = encode_request_fields(endpoint, data, strict=not args.lenient, version=args.version)
     sys.stdout.buffer.write(http.body + b"\n")
     return 0
 
 
 def decode_req(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
-    spec = endpoint_spec(endpoint)
+    spec = endpoint_spec(endpoint, args.version)
     request = decode_request(endpoint, raw.rstrip(b"\r\n"), strict=not args.lenient, version=args.version)
-    wire = request_to_wire(request)
+    wire = request_to_wire(request, version=args.version)
     types = {f.name: ("integer" if f.type == "integer" else "string") for f in spec.fields}
     shown = _typed_json(wire, types)
     if not args.show_secrets:
@@ -86,22 +98,24 @@ def decode_req(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
 
 
 def encode_resp(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
-    spec = endpoint_spec(endpoint)
+    spec = endpoint_spec(endpoint, args.version)
     data = _json_in(raw)
     known = {p.key: p.name for p in spec.params}
     wire: dict[str, str] = {}
     for key, value in data.items():
         name = known.get(key.lower())
         if name is None:
-            raise CodecError(f"{key!r} is not a response parameter of {spec.name}", field=key, rule="unrecognised")
+            raise CodecError(
+                f"{shown(key)!r} is not a response parameter of {spec.name}", field=key, rule="unrecognised"
+            )
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
             raise CodecError(f"{name}: must be a string or a number", field=name, rule="json")
         wire[name] = str(value)
     try:
-        response = converter.structure(wire, RESPONSE_CLASSES[spec.name])
+        response = converter_for(spec).structure(wire, RESPONSE_CLASSES[spec.name])
     except Exception as exc:  # cattrs wraps type errors in ClassValidationError / KeyError
         raise CodecError(f"not a {spec.name} response: {_first_error(exc)}", rule="type") from None
-    encoded = encode_response(response, response_format=args.format)
+    encoded = encode_response(response, response_format=args.format, version=args.version)
     sys.stdout.buffer.write(encoded.body)
     return 0
 
@@ -116,11 +130,16 @@ def _first_error(exc: BaseException) -> str:
 
 
 def decode_resp(endpoint: str, raw: bytes, args: argparse.Namespace) -> int:
-    spec = endpoint_spec(endpoint)
+    spec = endpoint_spec(endpoint, args.version)
     response = decode_response(
-        endpoint, raw, response_format=args.format, content_type=args.content_type, strict=args.strict
+        endpoint,
+        raw,
+        response_format=args.format,
+        content_type=args.content_type,
+        strict=args.strict,
+        version=args.version,
     )
-    wire: dict[str, str] = converter.unstructure(response)
+    wire: dict[str, str] = converter_for(spec).unstructure(response)
     types = {p.name: p.type for p in spec.params}
     out = _typed_json(wire, types)
     if response.deviations:
@@ -160,12 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("endpoint", metavar="ENDPOINT", help=" or ".join(sorted(ENDPOINTS)) + " (any case)")
+        p.add_argument(
+            "--version",
+            help="bind to an older document version, e.g. 1.02: that document's table when it is kept in "
+            "spec/sources, else the variables its history lists by then (later ones are unrecognised); "
+            "known: " + "; ".join(f"{n} {', '.join(v)}" for n, v in sorted(VERSIONS.items())),
+        )
         if name.endswith("request"):
             p.add_argument(
                 "--lenient", action="store_true", help="judge by the notes' lenient readings instead of the strict ones"
-            )
-            p.add_argument(
-                "--version", help="bind to an older document version, e.g. 1.02 (later variables are unrecognised)"
             )
         if name == "decode-request":
             p.add_argument(
@@ -193,13 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         endpoint = canonical_endpoint(args.endpoint)
-    except ValueError as exc:
+        endpoint_spec(endpoint, getattr(args, "version", None))
+    except (UnknownEndpoint, UnknownVersion) as exc:
         print(f"python -m codec: {exc}", file=sys.stderr)
-        return 2
-    version = getattr(args, "version", None)
-    if version is not None and version not in ENDPOINTS[endpoint].versions:
-        known = ", ".join(ENDPOINTS[endpoint].versions)
-        print(f"python -m codec: unknown version {version!r} of {endpoint}; known: {known}", file=sys.stderr)
         return 2
     func = COMMANDS[args.command][0]
     try:
@@ -209,8 +227,23 @@ def main(argv: list[str] | None = None) -> int:
         deviations = getattr(exc, "deviations", ())
         if deviations:
             out["deviations"] = [{"note": d.note, "message": d.message} for d in deviations]
-        _out(out)
+        _out(_cut(out))
         return 1
+
+
+_MESSAGE = 4 * SHOWN
+
+
+def _cut(error: dict[str, Any]) -> dict[str, Any]:
+    """An error object as printed: the input it echoes (an argument, a name) cut with a marker, so
+    a 50 MB name is never printed back whole."""
+    out = dict(error)
+    for key in ("argument", "field"):
+        if isinstance(out.get(key), str):
+            out[key] = shown(out[key])
+    if isinstance(out.get("message"), str):
+        out["message"] = shown(out["message"], _MESSAGE)
+    return out
 
 
 if __name__ == "__main__":

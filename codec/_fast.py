@@ -50,10 +50,13 @@ from .tables import (
     ExclusiveRule,
     FieldSpec,
     NewlineFormat,
+    PerSpec,
     RequiredUnlessRule,
     RequiredWhenRule,
     endpoint_spec,
     media_type,
+    request_members,
+    response_members,
 )
 
 __all__ = [
@@ -69,7 +72,9 @@ __all__ = [
     "letter_presence",
     "newline_response",
     "no_fault",
+    "structure_for",
     "unquote_value",
+    "unstructure_for",
     "urlencoded_response",
 ]
 
@@ -246,7 +251,7 @@ def _accepted(f: FieldSpec, strict: bool) -> frozenset[str] | None:
 
 
 def _make_plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
-    fields = spec.fields_in(version)
+    fields = spec.bound(version).fields
     names = frozenset(f.name for f in fields)
     required = {f.name for f in fields if f.presence == "required"}
     unless: list[tuple[str, tuple[str, ...]]] = []
@@ -286,13 +291,15 @@ def _make_plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
     )
 
 
-_PLANS: dict[tuple[str, str | None, bool], _Plan] = {}
+_PLANS: dict[tuple[EndpointSpec, bool], _Plan] = {}
 
 
 def _plan(spec: EndpointSpec, version: str | None, strict: bool) -> _Plan:
-    found = _PLANS.get((spec.name, version, strict))
+    found = _PLANS.get((spec, strict)) if version is None else None
     if found is None:
-        found = _PLANS[(spec.name, version, strict)] = _make_plan(spec, version, strict)
+        if version is not None:
+            spec = spec.bound(version)
+        found = _PLANS[(spec, strict)] = _make_plan(spec, None, strict)
     return found
 
 
@@ -301,8 +308,10 @@ def exact_names(spec: EndpointSpec, pairs: Sequence[tuple[str, str]], version: s
     tables spell it (then there is no name fault); None otherwise."""
     if not ENABLED:
         return None
+    if version is not None:
+        spec = spec.bound(version)
     wire = dict(pairs)
-    if len(wire) != len(pairs) or not wire.keys() <= _plan(spec, version, True).names:
+    if len(wire) != len(pairs) or not wire.keys() <= _plan(spec, None, True).names:
         return None
     if spec.policy.blank_value_is_absent and "" in wire.values():
         wire = {name: value for name, value in wire.items() if value != ""}
@@ -344,7 +353,7 @@ def no_fault(spec: EndpointSpec, wire: Mapping[str, str], strict: bool, version:
 # Functions generated per class, as attrs and cattrs generate theirs: one line per attribute, no
 # loop, no look-up of hooks at run time.
 
-_READERS: dict[type[Any], dict[str, tuple[str, Callable[[str], Any] | None]]] = {}
+_Readers = dict[str, tuple[str, Callable[[str], Any] | None]]  # attribute -> (wire name, reader or None: text)
 _PARAM_READERS: dict[str, Callable[[str], Any] | None] = {"integer": int, "amount": Decimal, "string": None}
 
 
@@ -372,11 +381,11 @@ def _unstructurer(plan: list[tuple[str, str, Callable[[Any], str]]]) -> Callable
     return _compiled(lines, names, "unstructure")
 
 
-def _builder(cls: type[Any], present: frozenset[str] | None = None) -> Callable[[dict[str, str]], Any]:
+def _builder(cls: type[Any], wired: _Readers, present: frozenset[str] | None = None) -> Callable[[dict[str, str]], Any]:
     """A function building *cls* from a validated wire dict, setting each slot (through its
-    member descriptor, what ``object.__setattr__`` finds and calls) from the dict or to its
-    default; with *present*, for dicts holding exactly those names (no look-up of the others)."""
-    wired = _READERS[cls]
+    member descriptor, what ``object.__setattr__`` finds and calls) from the dict, read as
+    *wired* says, or to its default; with *present*, for dicts holding exactly those names (no
+    look-up of the others)."""
     names: dict[str, Any] = {"_new": object.__new__, "cls": cls}
     lines = ["def structure(wire):", "    obj = _new(cls)", "    get = wire.get"]
     for i, a in enumerate(attrs.fields(cls)):
@@ -406,22 +415,76 @@ def _builder(cls: type[Any], present: frozenset[str] | None = None) -> Callable[
     return _compiled(lines, names, "structure")
 
 
+def _request_readers(spec: EndpointSpec) -> _Readers:
+    """How *spec*'s variables are read into its typed request (attributes only other versions
+    have are left at their default)."""
+    return {
+        attribute: (f.name, None if f.kind.python_type is str else f.kind.from_wire)
+        for attribute, f in request_members(spec)
+        if f.key in spec.by_key
+    }
+
+
+def _response_readers(spec: EndpointSpec) -> _Readers:
+    return {
+        attribute: (p.name, _PARAM_READERS[p.type])
+        for attribute, p in response_members(spec)
+        if p.key in spec.params_by_key
+    }
+
+
+def _writer(spec: EndpointSpec) -> Callable[[Any], dict[str, str]]:
+    """*spec*'s typed request to ``{wire name: text}``: its variables in its document's order, as
+    its kinds write them, then any attribute set that only other versions have (for the rules to
+    refuse with -2)."""
+    return _unstructurer([(attribute, f.name, f.kind.to_wire) for attribute, f in request_members(spec)])
+
+
+def _response_writer(spec: EndpointSpec) -> Callable[[Any], dict[str, str]]:
+    return _unstructurer([(attribute, p.name, str) for attribute, p in response_members(spec)])
+
+
+def _reader(spec: EndpointSpec) -> Callable[[dict[str, str]], Any]:
+    return _builder(REQUEST_CLASSES[spec.name], _request_readers(spec))
+
+
+def _response_reader(spec: EndpointSpec) -> Callable[[dict[str, str]], Any]:
+    return _builder(RESPONSE_CLASSES[spec.name], _response_readers(spec))
+
+
 UNSTRUCTURE: dict[type[Any], Callable[[Any], dict[str, str]]] = {}
-"""Typed request or response class -> its ``{wire name: text}`` function, writing what
-:data:`codec.converter` writes (empty while the shortcuts are off)."""
+"""Typed request or response class -> its ``{wire name: text}`` function for the newest document,
+writing what :data:`codec.converter` writes (empty while the shortcuts are off)."""
 STRUCTURE: dict[type[Any], Callable[[dict[str, str]], Any]] = {}
-"""Class -> its function building an instance from a wire dict the codec has already validated,
-without running the attrs validators again (empty while the shortcuts are off)."""
-for _name, _cls in REQUEST_CLASSES.items():
-    _fields = ENDPOINTS[_name].fields
-    _READERS[_cls] = {f.attribute: (f.name, None if f.kind.python_type is str else f.kind.from_wire) for f in _fields}
-    UNSTRUCTURE[_cls] = _unstructurer([(f.attribute, f.name, f.kind.to_wire) for f in _fields])
-    STRUCTURE[_cls] = _builder(_cls)
-for _name, _rcls in RESPONSE_CLASSES.items():
-    _params = ENDPOINTS[_name].params
-    _READERS[_rcls] = {p.attribute: (p.name, _PARAM_READERS[p.type]) for p in _params}
-    UNSTRUCTURE[_rcls] = _unstructurer([(p.attribute, p.name, str) for p in _params])
-    STRUCTURE[_rcls] = _builder(_rcls)
+"""Class -> its function building an instance from a wire dict the codec has already validated
+against the newest document, without running the attrs validators again (empty while the
+shortcuts are off)."""
+for _name, _spec in ENDPOINTS.items():
+    UNSTRUCTURE[REQUEST_CLASSES[_name]] = _writer(_spec)
+    STRUCTURE[REQUEST_CLASSES[_name]] = _reader(_spec)
+    UNSTRUCTURE[RESPONSE_CLASSES[_name]] = _response_writer(_spec)
+    STRUCTURE[RESPONSE_CLASSES[_name]] = _response_reader(_spec)
+
+_BOUND_WRITERS = PerSpec(_writer)
+_BOUND_READERS = PerSpec(_reader)
+_BOUND_RESPONSE_WRITERS = PerSpec(_response_writer)
+_BOUND_RESPONSE_READERS = PerSpec(_response_reader)
+
+
+def unstructure_for(spec: EndpointSpec, response: bool = False) -> Callable[[Any], dict[str, str]] | None:
+    """The typed request (*response*: response) to wire-dict function of *spec* bound to its
+    version; None while the shortcuts are off."""
+    if not ENABLED:
+        return None
+    return _BOUND_RESPONSE_WRITERS[spec] if response else _BOUND_WRITERS[spec]
+
+
+def structure_for(spec: EndpointSpec, response: bool = False) -> Callable[[dict[str, str]], Any] | None:
+    """The validated wire dict to typed request (*response*: response) function of *spec*; None
+    while the shortcuts are off."""
+    if not ENABLED:
+        return None
+    return _BOUND_RESPONSE_READERS[spec] if response else _BOUND_READERS[spec]
 
 
 # ================================================================================= responses
@@ -499,7 +562,7 @@ def _make_shape(
         pattern = "&".join(f"{re.escape(n)}={v}" for n, v in zip(names, values, strict=True))
     return _Shape(
         pattern=re.compile(pattern),
-        build=_builder(RESPONSE_CLASSES[spec.name], frozenset(names)),
+        build=_builder(RESPONSE_CLASSES[spec.name], _response_readers(spec), frozenset(names)),
         codes=codes,
         texts=() if newline else tuple(n for n in names if params[n].type == "string"),
         message="errorMessage" in names,
@@ -543,20 +606,25 @@ def _make_shortcut(spec: EndpointSpec, fmt_key: str | None) -> _Shortcut:
 
 
 def decode_response(
-    endpoint: str, body: bytes, content_type: str | None, response_format: int | None
+    endpoint: str, body: bytes, content_type: str | None, response_format: int | None, version: str | None = None
 ) -> Response | None:
     """The response of a letter-perfect *body* (no deviation, nothing to refuse), or None."""
     if not ENABLED:
         return None
-    s = _REQUESTED.get((endpoint, response_format))  # the usual call: no need to work the format out
-    if s is None or type(response_format) is bool:
-        spec = endpoint_spec(endpoint)
-        s = _SHORTCUTS.get((spec.name, spec.format_of(body, content_type, response_format)))
+    try:  # the usual call: no need to work the format out
+        s = _REQUESTED.get((endpoint, response_format, version))
+    except TypeError:  # unhashable: the general path names the parameter
+        return None
+    if s is None or type(response_format) not in _FORMAT_TYPES:  # a bool (or 1.0) is not the int it equals
+        if type(response_format) not in _FORMAT_TYPES or type(body) is not bytes:
+            return None  # the general path checks the types
+        spec = endpoint_spec(endpoint, version)
+        s = _SHORTCUTS[spec].get(spec.format_of(body, content_type, response_format))
     if s is None or (content_type is not None and media_type(content_type) != s.mime):
         return None
     try:
         text = body.decode("utf-8" if s.newline else "ascii")
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, AttributeError):  # not UTF-8; not bytes (the general path checks)
         return None
     shapes = s.shapes if s.offset < 0 else s.by_code.get(text[s.offset : s.offset + 1], ())
     for shape in shapes:  # a body that is not a shape fails at its first differing character
@@ -579,12 +647,17 @@ def decode_response(
     return shape.build(values)
 
 
-_SHORTCUTS = {(name, key): _make_shortcut(spec, key) for name, spec in ENDPOINTS.items() for key in spec.formats}
-# (endpoint as the tables spell it, response_format as passed) -> the shortcut format_of picks
-_REQUESTED = {(name, None if key is None else int(key)): shortcut for (name, key), shortcut in _SHORTCUTS.items()}
+_SHORTCUTS = PerSpec(lambda spec: {key: _make_shortcut(spec, key) for key in spec.formats})
+# (endpoint as the tables spell it, response_format as passed, version None) -> the newest
+# document's shortcut format_of picks
+_REQUESTED: dict[tuple[str, int | None, str | None], _Shortcut] = {
+    (name, None if key is None else int(key), None): shortcut
+    for name, spec in ENDPOINTS.items()
+    for key, shortcut in _SHORTCUTS[spec].items()
+}
+_FORMAT_TYPES = frozenset({int, type(None)})
 
-
-_PARAM_NAMES = {name: frozenset(p.name for p in spec.params) for name, spec in ENDPOINTS.items()}
+_PARAM_NAMES = PerSpec(lambda spec: frozenset(p.name for p in spec.params))
 
 
 def exact_parameters(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> dict[str, str] | None:
@@ -593,7 +666,7 @@ def exact_parameters(spec: EndpointSpec, pairs: list[tuple[str, str]]) -> dict[s
     if not ENABLED:
         return None
     values = dict(pairs)
-    if len(values) == len(pairs) and values.keys() <= _PARAM_NAMES[spec.name]:
+    if len(values) == len(pairs) and values.keys() <= _PARAM_NAMES[spec]:
         return values
     return None
 
@@ -608,13 +681,15 @@ def letter_presence(spec: EndpointSpec, values: Mapping[str, str], code: int) ->
     )
 
 
-_LINE_SETS = {
-    names: frozenset(names)
-    for spec in ENDPOINTS.values()
-    for fmt in spec.formats.values()
-    if isinstance(fmt, NewlineFormat)
-    for names in (fmt.lines.code_negative, fmt.lines.code_non_negative)
-}
+class _LineSets(dict[tuple[str, ...], frozenset[str]]):
+    """A newline format's lines -> the set of their names (made once per layout)."""
+
+    def __missing__(self, names: tuple[str, ...]) -> frozenset[str]:
+        found = self[names] = frozenset(names)
+        return found
+
+
+_LINE_SETS = _LineSets()
 
 
 def newline_response(

@@ -5,7 +5,10 @@
 
 Attribute names are the tables' Python spellings of the wire names (``checkFONIsUnique`` ->
 ``check_fon_is_unique``); types follow each variable's value kind (``codec/kinds.py``) and each
-parameter's type.  Required variables have no default; the others default to None (absent).
+parameter's type.  A class carries the variables of every document version kept in
+spec/sources: one only older documents have comes after the newest's, and one that versions
+type differently is typed as the union of their types.  Variables every kept version requires
+have no default; the others default to None (absent).
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 # AutoApplyIdA 1.05: spec/sources/AutoApplyIdA-1.05.txt sha256 652002d0f1a9842277789d84bafbaf84ad1c82bbe7b706cc3a736de3d6bb3aa0
 # UpdateUserEvClickThrough 1.02: spec/sources/UpdateUserEvClickThrough-1.02.txt sha256 3e700d1b7d7ef101c90d4452bedbc1a2732404b3b2bca3ed3174eae52ce0959e
 # Countries: pycountry 26.2.16 (249 alpha-2 codes)
-"""The spec tables, frozen into the codec so that it imports nothing from spec/ at run time."""
+"""The spec tables, frozen into the codec so that it imports nothing from spec/ at run time.
+
+``TABLES``: each endpoint's newest document; ``VERSION_TABLES``: the tables of the older documents
+kept beside it in spec/sources, by endpoint and document version (what ``version=`` binds to)."""
 
 from typing import Any, Final
 
@@ -1326,28 +1329,33 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                   'version_history': [{'added': [],
                                        'change': 'Original version.',
                                        'changed': [],
+                                       'removed': [],
                                        'source_line': 5,
                                        'version': '1.00'},
                                       {'added': ['saspSessionID'],
                                        'change': 'Added: "saspSessionID" parameter.',
                                        'changed': [],
+                                       'removed': [],
                                        'source_line': 6,
                                        'version': '1.01'},
                                       {'added': [],
                                        'change': 'Changed: "emailAddress" parameter can have the '
                                                  'value "none".',
                                        'changed': ['emailAddress'],
+                                       'removed': [],
                                        'source_line': 7,
                                        'version': '1.02'},
                                       {'added': ['foreignOrderNumber', 'responseFormat'],
                                        'change': 'Added: "foreignOrderNumber" and "responseFormat" '
                                                  'parameters.',
                                        'changed': [],
+                                       'removed': [],
                                        'source_line': 8,
                                        'version': '1.03'},
                                       {'added': ['checkFONIsUnique'],
                                        'change': 'Added: "checkFONIsUnique" parameter.',
                                        'changed': [],
+                                       'removed': [],
                                        'source_line': 9,
                                        'version': '1.04'},
                                       {'added': ['idaEmailAddress',
@@ -1356,6 +1364,7 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                                        'change': 'Added: "idaEmailAddress", "idaTelephoneNumber" '
                                                  'and "idaFaxNumber" parameters.',
                                        'changed': [],
+                                       'removed': [],
                                        'source_line': 10,
                                        'version': '1.05'}]},
  'UpdateUserEvClickThrough': {'actions': [{'description': 'Replaces click-through email and sends '
@@ -1963,19 +1972,24 @@ TABLES: Final[dict[str, Any]] = {'AutoApplyIdA': {'actions': [],
                               'version_history': [{'added': [],
                                                    'change': 'Original version.',
                                                    'changed': [],
+                                                   'removed': [],
                                                    'source_line': 5,
                                                    'version': '1.00'},
                                                   {'added': [],
                                                    'change': 'Some variables description updated.',
                                                    'changed': [],
+                                                   'removed': [],
                                                    'source_line': 6,
                                                    'version': '1.01'},
                                                   {'added': [],
                                                    'change': 'Updated description of variable '
                                                              'adminEmailAddress',
                                                    'changed': [],
+                                                   'removed': [],
                                                    'source_line': 7,
                                                    'version': '1.02'}]}}
+
+VERSION_TABLES: Final[dict[str, dict[str, Any]]] = {}
 
 COUNTRIES_SOURCE: Final[str] = 'pycountry 26.2.16'
 COUNTRIES: Final[frozenset[str]] = frozenset(

@@ -11,10 +11,12 @@ import attrs
 __all__ = [
     "REDACTED",
     "amount",
+    "any_of",
     "flag",
     "integer",
     "integers",
     "optional_amount",
+    "optional_any_of",
     "optional_flag",
     "optional_integer",
     "optional_integers",
@@ -62,3 +64,28 @@ optional_flag = attrs.validators.optional(flag)
 optional_amount = attrs.validators.optional(amount)
 optional_integer = attrs.validators.optional(integer)
 optional_integers = attrs.validators.optional(integers)
+
+
+Validator = Any  # an attrs validator: (instance, attribute, value) -> None, raising TypeError
+
+
+def any_of(*validators: Validator) -> Validator:
+    """A value any one of *validators* accepts: a variable the kept document versions type
+    differently (a string in one, an integer in another) takes either type."""
+
+    def check(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+        for validator in validators:
+            try:
+                validator(inst, attr, value)
+            except TypeError:
+                continue
+            return
+        raise TypeError(
+            f"{attr.name} must be one of the types its document versions give it, got {type(value).__name__}"
+        )
+
+    return check
+
+
+def optional_any_of(*validators: Validator) -> Validator:
+    return attrs.validators.optional(any_of(*validators))

@@ -11,8 +11,13 @@ As in h11, the split says whose fault it is:
 * :class:`ResponseEncodeError` -- *you* asked the server half to encode a response the tables
   forbid.
 
+* :class:`FormError` -- a form body that cannot be decoded;
+* :class:`UnknownEndpoint`, :class:`UnknownVersion` -- an endpoint or a document version the
+  tables do not have.
+
 All derive from :class:`CodecError`, so ``except CodecError`` catches everything the codec raises
-on bad input.
+on bad input.  A value of the wrong Python type (a ``str`` body, ``strict="no"``, ``method=None``)
+is a programming error, not bad input: it raises ``TypeError`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "SHOWN",
     "CodecError",
     "Deviation",
     "FormError",
@@ -29,6 +35,10 @@ __all__ = [
     "RequestRejected",
     "ResponseEncodeError",
     "ResponseInvalid",
+    "UnknownEndpoint",
+    "UnknownVersion",
+    "shown",
+    "wrong_type",
 ]
 
 
@@ -120,12 +130,52 @@ class ResponseEncodeError(CodecError):
     """The server half refused to encode a response (local fault)."""
 
 
-class FormError(ValueError):
-    """A form body that cannot be decoded: which pair (0-based), its name if readable, and why."""
+class FormError(CodecError, ValueError):
+    """A form body that cannot be decoded: which pair (0-based), its name if readable, and why.
+
+    A :class:`CodecError` (``field`` is the name, ``rule`` is ``form``); still a ValueError, as it
+    was before it joined them."""
 
     def __init__(self, index: int, name: str | None, reason: str) -> None:
         self.index = index
         self.name = name
         self.reason = reason
-        where = f"variable {name!r}" if name else f"pair {index + 1}"
-        super().__init__(f"{where}: {reason}")
+        where = f"variable {shown(name)!r}" if name else f"pair {index + 1}"
+        super().__init__(f"{where}: {reason}", field=name, rule="form")
+
+
+class UnknownEndpoint(CodecError, ValueError):
+    """An endpoint the tables do not have; the message names the ones they do (``known``)."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        self.known = known
+        super().__init__(f"unknown endpoint {shown(name)!r}; known: {', '.join(known)}", rule="endpoint")
+
+
+class UnknownVersion(CodecError, ValueError):
+    """A document version the endpoint's tables do not list; the message names the ones they do
+    (``known``, oldest first)."""
+
+    def __init__(self, endpoint: str, version: str, known: tuple[str, ...]) -> None:
+        self.endpoint = endpoint
+        self.version = version
+        self.known = known
+        super().__init__(f"unknown version {shown(version)!r} of {endpoint}; known: {', '.join(known)}", rule="version")
+
+
+SHOWN = 64
+"""Characters of a peer's or caller's text an error message echoes; the rest is cut with a marker."""
+
+
+def shown(text: str, limit: int = SHOWN) -> str:
+    """*text* as a message echoes it: at most *limit* characters, then a marker saying how long it
+    was (a 50 MB name must not be copied into every message)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...[{len(text)} characters]"
+
+
+def wrong_type(parameter: str, value: object, expected: str) -> TypeError:
+    """The TypeError of a public function given the wrong Python type: it names the parameter,
+    what it takes and the type it got (never the value, which may be a secret)."""
+    return TypeError(f"{parameter} must be {expected}, not {type(value).__name__}")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from urllib.parse import unquote_to_bytes
 
 from . import _fast
+from ._args import as_bytes, check_pairs
 from .errors import FormError
 
 __all__ = ["FormError", "decode_form", "encode_form", "quote_value"]
@@ -39,10 +40,17 @@ def quote_value(value: str) -> str:
 def encode_form(pairs: Sequence[tuple[str, str]]) -> bytes:
     """``[(name, value), ...]`` -> body bytes; same bytes as ``urlencode(pairs).encode()``.
 
-    Raises UnicodeEncodeError for a name or value no UTF-8 body can carry (a lone surrogate)."""
-    body = _fast.encode_form(pairs)
+    Raises UnicodeEncodeError for a name or value no UTF-8 body can carry (a lone surrogate), and
+    TypeError naming ``pairs`` for anything but a sequence of pairs of ``str``."""
+    if not isinstance(pairs, list | tuple):
+        check_pairs(pairs, "pairs")
+    try:
+        body = _fast.encode_form(pairs)
+    except TypeError:  # not text: the general path names the pair
+        body = None
     if body is not None:
         return body
+    check_pairs(pairs, "pairs")
     return "&".join([f"{quote_value(k)}={quote_value(v)}" for k, v in pairs]).encode("ascii")
 
 
@@ -64,8 +72,11 @@ def decode_form(body: bytes) -> list[tuple[str, str]]:
     """Body bytes -> ``[(name, value), ...]`` in order, blanks kept, duplicates kept.
 
     A piece without ``=`` is a name with an empty value; empty pieces (``a=1&&b=2``) are skipped.
-    Raises :class:`FormError` for a bad percent escape or invalid UTF-8.
+    Raises :class:`FormError` for a bad percent escape or invalid UTF-8.  *body* is bytes, a
+    bytearray or a memoryview.
     """
+    if type(body) is not bytes:
+        body = as_bytes(body, "body")
     if not body:
         return []
     pairs = _fast.decode_form(body)

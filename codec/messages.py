@@ -6,6 +6,7 @@ lose CR and LF (note ``newline-in-message``) so a message can never break the ne
 
 from __future__ import annotations
 
+from .errors import wrong_type
 from .models import ErrorDetail
 from .tables import EndpointSpec
 
@@ -30,11 +31,22 @@ def utf8_encodable(text: str) -> bool:
     return True
 
 
+def _check(spec: object, code: object, text: object, parameter: str) -> None:
+    """TypeError naming the parameter of the wrong Python type."""
+    if not isinstance(spec, EndpointSpec):
+        raise wrong_type("spec", spec, "an EndpointSpec (codec.endpoint_spec)")
+    if type(code) is not int and (isinstance(code, bool) or not isinstance(code, int)):
+        raise wrong_type("code", code, "an int")
+    if text is not None and not isinstance(text, str):
+        raise wrong_type(parameter, text, "a str or None")
+
+
 def message_for(spec: EndpointSpec, code: int, argument: str | None = None) -> str | None:
     """The message for *code* with its placeholder filled by *argument*; None for an unknown code.
 
     A template without a placeholder ignores *argument* (AutoApplyIdA's -2 names nothing).
     """
+    _check(spec, code, argument, "argument")
     entry = spec.codes.get(code)
     if entry is None:
         return None
@@ -47,6 +59,7 @@ def message_for(spec: EndpointSpec, code: int, argument: str | None = None) -> s
 def parse_message(spec: EndpointSpec, code: int, message: str | None) -> ErrorDetail:
     """Recover what a message says: the argument or country it names, and whether it matches the
     table's template for *code* (an unknown code never does)."""
+    _check(spec, code, message, "message")
     entry = spec.codes.get(code)
     if entry is None or message is None:
         return ErrorDetail(

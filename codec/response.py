@@ -14,20 +14,30 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
+
 from . import _fast
+from ._args import as_bytes, check_flag, check_optional_text
 from ._notes import NoteId
-from .convert import RESPONSE_CLASSES, converter
-from .errors import Deviation, ResponseEncodeError, ResponseInvalid
+from .convert import RESPONSE_CLASSES, converter_for
+from .errors import Deviation, ResponseEncodeError, ResponseInvalid, shown, wrong_type
 from .form import FormError, decode_form, encode_form
 from .messages import clean_message, message_for, parse_message, utf8_encodable
 from .models import EncodedResponse, ErrorDetail, Response
-from .tables import ENDPOINTS, INTEGER_TEXT, EndpointSpec, NewlineFormat, ResponseFormat, endpoint_spec, media_type
+from .tables import (
+    ENDPOINTS,
+    INTEGER_TEXT,
+    EndpointSpec,
+    NewlineFormat,
+    PerSpec,
+    ResponseFormat,
+    endpoint_spec,
+    media_type,
+)
 
 __all__ = ["Response", "decode_response", "encode_response", "error_detail", "error_response", "response_format_of"]
 
 _INT = re.compile(INTEGER_TEXT + r"\Z")
-# the table's pattern, anchored at the true end: its "$" alone also matches before a final "\n"
-_AMOUNTS = {name: re.compile(f"(?:{spec.policy.amount_pattern})\\Z") for name, spec in ENDPOINTS.items()}
 
 
 def response_format_of(spec: EndpointSpec, body: bytes, content_type: str | None, requested: int | None) -> str | None:
@@ -104,7 +114,7 @@ def _read_urlencoded(r: _Reader, body: bytes) -> dict[str, str]:
     for name, value in pairs:
         p = r.spec.params_by_key.get(name.lower())
         if p is None:
-            r.note("responses.parameters", f"unknown parameter {name[:40]!r}")
+            r.note("responses.parameters", f"unknown parameter {shown(name, 40)!r}")
             continue
         if p.name in values:
             r.note("responses.parameters", f"{p.name} sent more than once")
@@ -135,7 +145,7 @@ def _check_presence(r: _Reader, values: dict[str, str], code: int) -> None:
 
 def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | None) -> None:
     spec = r.spec
-    patterns = _VALUE_PATTERNS[spec.name]
+    patterns = _PLANS[spec].value_patterns
     for name, value in values.items():
         found = patterns.get(name)
         if found is not None and not found[0].match(value):
@@ -173,6 +183,8 @@ def _check_values(r: _Reader, values: dict[str, str], code: int, fmt_key: str | 
 
 def _value_patterns(spec: EndpointSpec) -> dict[str, tuple[re.Pattern[str], str, str]]:
     """Parameter name -> (pattern its value must match, what it must be, the rule), in table order."""
+    # the table's amount pattern, anchored at the true end: its "$" alone also matches before a final "\n"
+    amount = re.compile(f"(?:{spec.policy.amount_pattern})\\Z")
     out: dict[str, tuple[re.Pattern[str], str, str]] = {}
     for p in spec.params:
         if p.name == "errorCode":
@@ -180,11 +192,8 @@ def _value_patterns(spec: EndpointSpec) -> dict[str, tuple[re.Pattern[str], str,
         if p.type == "integer":
             out[p.name] = (_INT, "an integer", "integer")
         elif p.type == "amount":
-            out[p.name] = (_AMOUNTS[spec.name], "a plain decimal amount", "amount")
+            out[p.name] = (amount, "a plain decimal amount", "amount")
     return out
-
-
-_VALUE_PATTERNS = {name: _value_patterns(spec) for name, spec in ENDPOINTS.items()}
 
 
 def decode_response(
@@ -194,13 +203,22 @@ def decode_response(
     content_type: str | None = None,
     response_format: int | None = None,
     strict: bool = False,
+    version: str | None = None,
 ) -> Response:
-    """Decode a response body.  *response_format* is what the request asked for (the default
+    """Decode a response body (bytes, a bytearray or a memoryview) by the table of document
+    *version* (default the newest).  *response_format* is what the request asked for (the default
     format when None and no content type says otherwise); *content_type* is checked against it."""
-    found = _fast.decode_response(endpoint, body, content_type, response_format)
+    if strict is not False and strict is not True:
+        check_flag(strict, "strict")
+    found = _fast.decode_response(endpoint, body, content_type, response_format, version)
     if found is not None:
         return found
-    spec = endpoint_spec(endpoint)
+    spec = endpoint_spec(endpoint, version)
+    if type(body) is not bytes:  # checked only now: the usual body is decoded above
+        body = as_bytes(body, "body")
+    check_optional_text(content_type, "content_type")
+    if response_format is not None and (type(response_format) is bool or not isinstance(response_format, int)):
+        raise wrong_type("response_format", response_format, "an int or None")
     fmt_key = spec.format_of(body, content_type, response_format)
     r = _Reader(spec)
     fmt = spec.formats.get(fmt_key)
@@ -234,26 +252,41 @@ def decode_response(
         )
     # _check_values judged every value already: the shortcut builds it without validating again
     cls = RESPONSE_CLASSES[spec.name]
-    build = _fast.STRUCTURE.get(cls)
-    response = converter.structure(values, cls) if build is None else build(values)
+    build = _fast.STRUCTURE.get(cls) if version is None else _fast.structure_for(spec, response=True)
+    response: Response = converter_for(spec).structure(values, cls) if build is None else build(values)
     if r.deviations:  # set on the instance just built (attrs.evolve would build it twice)
         object.__setattr__(response, "deviations", tuple(r.deviations))
     return response
 
 
-def error_detail(response: Response) -> ErrorDetail | None:
-    """The structured error of a response with a negative code, recovered from its message."""
+_SPECS: dict[type, EndpointSpec] = {cls: ENDPOINTS[name] for name, cls in RESPONSE_CLASSES.items()}  # class -> newest
+_CLASSES = " or ".join(cls.__name__ for cls in RESPONSE_CLASSES.values())
+
+
+def _spec_of(response: object, version: str | None) -> EndpointSpec:
+    """The spec *response*'s class speaks, bound to *version*; TypeError naming ``response``."""
+    spec = _SPECS.get(type(response))
+    if spec is None:
+        raise wrong_type("response", response, f"a typed response ({_CLASSES})")
+    return spec if version is None else endpoint_spec(spec.name, version)
+
+
+def error_detail(response: Response, *, version: str | None = None) -> ErrorDetail | None:
+    """The structured error of a response with a negative code, recovered from its message by the
+    templates of document *version* (default the newest)."""
+    spec = _spec_of(response, version)
     if response.error_code >= 0:
         return None
-    return parse_message(endpoint_spec(response.ENDPOINT), response.error_code, response.error_message)
+    return parse_message(spec, response.error_code, response.error_message)
 
 
-def error_response(endpoint: str, code: int, argument: str | None = None) -> Response:
-    """The response the vendor sends for *code*, its message filled from the template.
+def error_response(endpoint: str, code: int, argument: str | None = None, *, version: str | None = None) -> Response:
+    """The response the vendor sends for *code*, its message filled from the template of document
+    *version* (default the newest); :class:`ResponseEncodeError` for a code that table lacks.
 
     For UpdateUserEvClickThrough an error also carries status 0 and its description (note
     ``click-through-response-presence``)."""
-    spec = endpoint_spec(endpoint)
+    spec = endpoint_spec(endpoint, version)
     message = message_for(spec, code, argument)
     if message is None:
         raise ResponseEncodeError(f"{spec.name}: error code {code} is not in the table", code=code, rule="codes")
@@ -265,15 +298,18 @@ def error_response(endpoint: str, code: int, argument: str | None = None) -> Res
 
 
 def encode_response(
-    response: Response, *, response_format: int | None = None, validate: bool = True
+    response: Response, *, response_format: int | None = None, validate: bool = True, version: str | None = None
 ) -> EncodedResponse:
     """Encode *response* in *response_format* (AutoApplyIdA: 0 newline, the default; 1
-    URL-encoded).  Messages lose CR/LF, so the newline format is never malformed.  With
-    ``validate`` (default) a code outside the table or a missing newline-format line raises
+    URL-encoded) as document *version* (default the newest) lays it out.  Messages lose CR/LF, so
+    the newline format is never malformed.  With ``validate`` (default) a code outside the table,
+    a parameter the version does not have or a missing newline-format line raises
     :class:`ResponseEncodeError`."""
-    spec = endpoint_spec(response.ENDPOINT)
-    unstructure = _fast.UNSTRUCTURE.get(type(response))
-    wire: dict[str, str] = converter.unstructure(response) if unstructure is None else unstructure(response)
+    spec = _spec_of(response, version)
+    if validate is not True and validate is not False:
+        check_flag(validate, "validate")
+    unstructure = _fast.UNSTRUCTURE.get(type(response)) if version is None else _fast.unstructure_for(spec, True)
+    wire: dict[str, str] = converter_for(spec).unstructure(response) if unstructure is None else unstructure(response)
     message = wire.get("errorMessage")
     if message is not None and ("\r" in message or "\n" in message):
         wire["errorMessage"] = clean_message(message)
@@ -282,20 +318,31 @@ def encode_response(
         raise ResponseEncodeError(
             f"{spec.name}: error code {code} is not in the table", code=code, field="errorCode", rule="codes"
         )
+    plan = _PLANS[spec]
+    if validate and plan.foreign and not wire.keys() <= plan.names:
+        name = next(n for n in wire if n not in plan.names)
+        raise ResponseEncodeError(
+            f"{spec.name}: {name} is not a parameter of {spec.name} {spec.version}", field=name, rule="parameters"
+        )
     if validate:  # an amount or number the decoders would refuse is never written (NaN, 1E+5, -1)
-        for name, (pattern, what, rule) in _VALUE_PATTERNS[spec.name].items():
+        for name, (pattern, what, rule) in plan.value_patterns.items():
             value = wire.get(name)
             if value is not None and not pattern.match(value):
                 raise ResponseEncodeError(
                     f"{spec.name}: {name} {value[:40]!r} is not {what}", code=code, field=name, rule=rule
                 )
-    fmt_key = None if None in spec.formats else str(0 if response_format is None else response_format)
-    plan = _ENCODINGS.get((spec.name, fmt_key))
-    if plan is None:
-        raise ResponseEncodeError(
-            f"{spec.name}: no response format {response_format}", field="responseFormat", rule="allowed"
-        )
-    content_type, lines, ending, trailing = plan
+    # exactly an int or None: a bool or 1.0 equals the int, but is not one
+    exact = response_format.__class__ is int or response_format is None
+    encoding = plan.encodings.get(response_format) if exact else None
+    if encoding is None:
+        if response_format is not None and (type(response_format) is bool or not isinstance(response_format, int)):
+            raise wrong_type("response_format", response_format, "an int or None")
+        encoding = plan.single  # an endpoint with one format answers in it, whatever is asked
+        if encoding is None:
+            raise ResponseEncodeError(
+                f"{spec.name}: no response format {response_format}", field="responseFormat", rule="allowed"
+            )
+    content_type, lines, ending, trailing = encoding
     if lines is None:
         pairs = list(wire.items())
         try:
@@ -338,9 +385,36 @@ def _encoding(spec: EndpointSpec, fmt: ResponseFormat) -> tuple[str, tuple[tuple
     return f"{fmt.mime_type}; charset=utf-8", by_sign, policy.format0_line_ending, policy.format0_trailing_newline
 
 
-_ENCODINGS = {
-    (name, key): _encoding(spec, fmt) for name, spec in ENDPOINTS.items() for key, fmt in spec.formats.items()
-}
+_Encoding = tuple[str, tuple[tuple[str, ...], ...] | None, str, bool]
+
+
+@attrs.frozen
+class _Plan:
+    """What encoding and checking the answers of one bound spec need, worked out once."""
+
+    value_patterns: dict[str, tuple[re.Pattern[str], str, str]]
+    encodings: dict[int | None, _Encoding]  # response_format as passed -> its encoding
+    single: _Encoding | None  # the one format of an endpoint that has one (any response_format)
+    names: frozenset[str]
+    foreign: bool  # the typed class has attributes this version does not (other kept versions' parameters)
+
+
+def _make_plan(spec: EndpointSpec) -> _Plan:
+    by_key = {key: _encoding(spec, fmt) for key, fmt in spec.formats.items()}
+    encodings: dict[int | None, _Encoding] = {None if k is None else int(k): e for k, e in by_key.items()}
+    if None not in by_key:
+        encodings[None] = by_key["0"]  # the newline format, format 0, unless asked for another
+    names = frozenset(p.name for p in spec.params)
+    return _Plan(
+        value_patterns=_value_patterns(spec),
+        encodings=encodings,
+        single=by_key.get(None),
+        names=names,
+        foreign=len(attrs.fields(RESPONSE_CLASSES[spec.name])) - 1 > len(names),  # deviations is not one
+    )
+
+
+_PLANS = PerSpec(_make_plan)
 
 
 def _refuse_surrogates(spec: EndpointSpec, wire: dict[str, str]) -> None:

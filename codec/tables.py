@@ -6,6 +6,13 @@ policy, response formats and parameters, statuses, codes with their templates, n
 version history -- and checks, at import, that every note the tables cite exists (a table citing
 an unknown note fails the import with the table row that cites it).
 
+:func:`endpoint_spec` binds an endpoint to a document version: the newest (:data:`ENDPOINTS`,
+built at import), an older document kept in spec/sources (``VERSION_TABLES``, built on first
+use), or a version only a history lists (the next document cut back to the variables that
+existed then).  Each bound spec is built once and kept, and hashed by identity, so the codec
+keeps what it works out per version in :class:`PerSpec` caches.  :data:`MODEL_FIELDS` and
+:data:`MODEL_PARAMS` are the variables and parameters of the typed classes: every kept version's.
+
 Nothing here types a limit, code or value, and nothing re-derives what the generator wrote:
 attribute names, the order of versions, the kind of each variable are read from the tables.
 """
@@ -14,21 +21,26 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
 import attrs
 
 from ._notes import NoteId
-from ._tables import COUNTRIES, TABLES
+from ._tables import COUNTRIES, TABLES, VERSION_TABLES
+from .errors import UnknownEndpoint, UnknownVersion, wrong_type
 from .kinds import Check, ValueKind, Verdict, kind_from_row
 
 __all__ = [
     "AUTO_APPLY_IDA",
     "COUNTRIES",
+    "DOCUMENT_VERSIONS",
     "ENDPOINTS",
     "INTEGER_TEXT",
+    "MODEL_FIELDS",
+    "MODEL_PARAMS",
     "UPDATE_USER_EV_CLICK_THROUGH",
+    "VERSIONS",
     "CodeClass",
     "CodeSpec",
     "DeliveryMeaning",
@@ -41,6 +53,7 @@ __all__ = [
     "Note",
     "NoteId",
     "ParamSpec",
+    "PerSpec",
     "Policy",
     "Presence",
     "PresenceAllowance",
@@ -56,6 +69,8 @@ __all__ = [
     "code_class",
     "endpoint_spec",
     "media_type",
+    "request_members",
+    "response_members",
 ]
 
 AUTO_APPLY_IDA = "AutoApplyIdA"
@@ -421,9 +436,18 @@ class DeliveryMeaning:
 # --------------------------------------------------------------------------- endpoints
 
 
-@attrs.frozen
+@attrs.frozen(unsafe_hash=False)
 class EndpointSpec:
-    """Everything the codec knows about one endpoint, from its table."""
+    """Everything the codec knows about one endpoint bound to one document version, from its
+    table: ``version`` is the version bound (:func:`endpoint_spec`), ``document_version`` the
+    version of the document the table was made from -- the same, unless the version is one a
+    history lists without a document kept for it (then the variables are the later document's
+    that its history says existed by then).
+
+    Hashed by identity (each bound version is one object, made once), so per-version data can be
+    kept in a dict keyed by the spec itself."""
+
+    __hash__ = object.__hash__
 
     name: str
     path: str
@@ -431,6 +455,7 @@ class EndpointSpec:
     method: str
     content_type: str
     document_version: str
+    version: str  # the document version this spec binds
     source: str  # the document the table was made from (spec/sources/...)
     source_sha256: str
     fields: tuple[FieldSpec, ...]
@@ -448,31 +473,27 @@ class EndpointSpec:
     policy: Policy
     notes: Mapping[str, Note]
     history: tuple[VersionEntry, ...]
-    versions: tuple[str, ...]  # oldest first, as the document lists them
-    _by_version: Mapping[str, tuple[FieldSpec, ...]] = attrs.field(eq=False, repr=False)
-    _keys_by_version: Mapping[str | None, Mapping[str, FieldSpec]] = attrs.field(eq=False, repr=False)
+    versions: tuple[str, ...]  # the history up to ``version``, oldest first, as the document lists them
     _letter: Mapping[int, frozenset[str]] = attrs.field(eq=False, repr=False)
     _presence_notes: Mapping[tuple[str, CodeClass], NoteId] = attrs.field(eq=False, repr=False)
     _message_notes: Mapping[int, tuple[NoteId, MessageAllowance]] = attrs.field(eq=False, repr=False)
     table: Mapping[str, Any] = attrs.field(eq=False, repr=False)  # the raw table, for provenance only
 
+    def bound(self, version: str | None) -> EndpointSpec:
+        """This endpoint bound to document *version* (None: this spec itself); see
+        :func:`endpoint_spec`.  Raises :class:`UnknownVersion` for a version no table lists."""
+        if version is None or version == self.version:
+            return self
+        return endpoint_spec(self.name, version)
+
     def fields_in(self, version: str | None) -> tuple[FieldSpec, ...]:
-        """The variables a codec bound to document *version* (None: the newest) recognises.
-        Raises ValueError for a version the history does not list."""
-        if version is None:
-            return self.fields
-        found = self._by_version.get(version)
-        if found is None:
-            raise ValueError(f"unknown version {version!r} of {self.name}; known: {', '.join(self.versions)}")
-        return found
+        """The variables a codec bound to document *version* (None: this spec's) recognises.
+        Raises :class:`UnknownVersion` (a ValueError) for a version no table lists."""
+        return self.bound(version).fields
 
     def keys_in(self, version: str | None) -> Mapping[str, FieldSpec]:
         """``{name key: variable}`` for the variables a codec bound to *version* recognises."""
-        try:
-            return self._keys_by_version[version]
-        except KeyError:
-            self.fields_in(version)  # raises ValueError: an unknown version
-            raise
+        return self.by_key if version is None else self.bound(version).by_key
 
     @property
     def order_parameters(self) -> frozenset[str]:
@@ -596,11 +617,16 @@ def _param(row: Mapping[str, Any]) -> ParamSpec:
 
 def media_type(content_type: str | None) -> str | None:
     """The media type a Content-Type names, lower-cased and without parameters (cached: a
-    client sees a few values)."""
+    client sees a few values).  TypeError for a content type that is not a str."""
     if content_type is None:
         return None
-    found = _MEDIA_TYPES.get(content_type)
+    try:
+        found = _MEDIA_TYPES.get(content_type)
+    except TypeError:  # unhashable
+        found = None
     if found is None:
+        if not isinstance(content_type, str):
+            raise wrong_type("content_type", content_type, "a str or None")
         found = content_type.split(";", 1)[0].strip().lower()
         if len(_MEDIA_TYPES) < 64:
             _MEDIA_TYPES[content_type] = found
@@ -608,11 +634,6 @@ def media_type(content_type: str | None) -> str | None:
 
 
 _MEDIA_TYPES: dict[str, str] = {}
-
-
-def _by_version(versions: tuple[str, ...], fields: tuple[FieldSpec, ...]) -> dict[str, tuple[FieldSpec, ...]]:
-    rank = {v: i for i, v in enumerate(versions)}
-    return {v: tuple(f for f in fields if rank[f.since] <= rank[v]) for v in versions}
 
 
 def _check_citations(
@@ -664,7 +685,6 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
         params = tuple(_param(p) for p in table["responses"]["parameters"])
         presence_notes, message_notes = _allowances(params, notes)
         responses = table["responses"]
-        by_version = _by_version(versions, fields)
         codes = {c["code"]: _code(c) for c in table["codes"]}
         letter = {
             code: frozenset(p.name for p in params if p.name == "errorCode" or p.present_for(code)) for code in codes
@@ -676,6 +696,7 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             method=ep["method"],
             content_type=ep["request_content_type"],
             document_version=table["document_version"],
+            version=table["document_version"],
             source=table["provenance"]["source"],
             source_sha256=table["provenance"]["source_sha256"],
             fields=fields,
@@ -700,11 +721,6 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
             notes=notes,
             history=history,
             versions=versions,
-            by_version=by_version,
-            keys_by_version={
-                None: {f.key: f for f in fields},
-                **{v: {f.key: f for f in known} for v, known in by_version.items()},
-            },
             letter=letter,
             presence_notes=presence_notes,
             message_notes=message_notes,
@@ -720,20 +736,183 @@ def _build(table: Mapping[str, Any]) -> EndpointSpec:
 
 
 ENDPOINTS: Mapping[str, EndpointSpec] = {name: _build(table) for name, table in TABLES.items()}
-"""Every endpoint's spec, by its name as the tables spell it."""
+"""Every endpoint's spec, by its name as the tables spell it: the newest document's."""
 _BY_LOWER = {name.lower(): name for name in ENDPOINTS}
+_KNOWN = tuple(sorted(ENDPOINTS))
 
 
-def canonical_endpoint(name: str) -> str:
-    """The endpoint's name as the tables spell it; any case, with or without ``!``."""
-    key = name.strip().lstrip("!").lower()
+def _version_key(version: str) -> tuple[int, ...]:
+    """``"1.05"`` -> ``(1, 5)`` (the tables' versions are ``MAJOR.MINOR``, as the generator read them)."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def _documents(name: str) -> dict[str, Mapping[str, Any]]:
+    """Every table of *name* by its document version: the older documents' and the newest's."""
+    return {**VERSION_TABLES.get(name, {}), ENDPOINTS[name].version: TABLES[name]}
+
+
+DOCUMENT_VERSIONS: Mapping[str, tuple[str, ...]] = {
+    name: tuple(sorted(_documents(name), key=_version_key)) for name in ENDPOINTS
+}
+"""Every endpoint's document versions with a table of their own (kept in spec/sources), oldest first."""
+VERSIONS: Mapping[str, tuple[str, ...]] = {
+    name: tuple(
+        sorted({h["version"] for t in _documents(name).values() for h in t["version_history"]}, key=_version_key)
+    )
+    for name in ENDPOINTS
+}
+"""Every version a codec can bind each endpoint to, oldest first: every version a kept document's
+history lists (those in :data:`DOCUMENT_VERSIONS` bind to their own table)."""
+
+_BOUND: dict[tuple[str, str], EndpointSpec] = {(name, spec.version): spec for name, spec in ENDPOINTS.items()}
+
+
+def _applies(rule: Rule, names: set[str]) -> bool:
+    """Whether a rule still applies to a version that has only the variables *names* (a
+    required-unless rule whose exception came later makes its variables plainly required)."""
+    if isinstance(rule, ExclusiveRule):
+        return rule.field in names
+    if isinstance(rule, RequiredUnlessRule):
+        return set(rule.fields) <= names
+    return rule.field in names and rule.when_field in names
+
+
+def _history_subset(later: EndpointSpec, version: str) -> EndpointSpec:
+    """*later* (a document's spec) cut back to *version*, which its history lists: the variables
+    its history says existed by then, the history up to it, and -- when the variable choosing the
+    response format came later -- the one format *later* answers in by default; everything else
+    as *later* says."""
+    rank = {v: i for i, v in enumerate(later.versions)}
+    fields = tuple(f for f in later.fields if rank[f.since] <= rank[version])
+    names = {f.name for f in fields}
+    history = tuple(h for h in later.history if rank[h.version] <= rank[version])
+    format_field, formats = later.format_field, later.formats
+    if format_field is not None and format_field not in names:
+        # no variable picks the format yet: every answer is in the one the later document defaults to
+        chosen = later.by_key[format_field.lower()]
+        formats = {None: later.formats[chosen.default or next(iter(later.formats))]}
+        format_field = None
+    return attrs.evolve(
+        later,
+        version=version,
+        fields=fields,
+        by_key={f.key: f for f in fields},
+        rules=tuple(r for r in later.rules if _applies(r, names)),
+        history=history,
+        versions=tuple(h.version for h in history),
+        format_field=format_field,
+        formats=formats,
+    )
+
+
+def _bind(name: str, version: object) -> EndpointSpec:
+    canonical = canonical_endpoint(name)
+    if not isinstance(version, str):
+        raise wrong_type("version", version, "a document version such as '1.05', or None")
+    found = _BOUND.get((canonical, version))
+    if found is not None:
+        return found
+    if version not in VERSIONS[canonical]:
+        raise UnknownVersion(canonical, version, VERSIONS[canonical])
+    table = VERSION_TABLES.get(canonical, {}).get(version)
+    if table is not None:
+        found = _build(table)
+    else:  # listed by a history only: the first later document whose history lists it
+        later = next(
+            v
+            for v in DOCUMENT_VERSIONS[canonical]
+            if _version_key(v) > _version_key(version)
+            and any(h["version"] == version for h in _documents(canonical)[v]["version_history"])
+        )
+        found = _history_subset(endpoint_spec(canonical, later), version)
+    return _BOUND.setdefault((canonical, version), found)
+
+
+def _model(name: str, rows_of: str) -> dict[str, Mapping[str, Any]]:
+    """``{key: row}`` of every request variable (*rows_of* ``fields``) or response parameter
+    (``parameters``) the kept documents of *name* have, newest document first: the typed class's
+    attributes (``spec/codegen.py`` writes them in this order)."""
+    tables = [TABLES[name], *(VERSION_TABLES.get(name, {})[v] for v in reversed(DOCUMENT_VERSIONS[name][:-1]))]
+    rows: dict[str, Mapping[str, Any]] = {}
+    for table in tables:
+        found = table["request"]["fields"] if rows_of == "fields" else table["responses"]["parameters"]
+        for row in found:
+            rows.setdefault(row["key"], row)
+    return rows
+
+
+MODEL_FIELDS: Mapping[str, tuple[FieldSpec, ...]] = {
+    name: tuple(ENDPOINTS[name].by_key.get(key) or _field(row) for key, row in _model(name, "fields").items())
+    for name in ENDPOINTS
+}
+"""Every endpoint's request variables as its typed class has them: the newest document's, then
+those only older documents kept in spec/sources have (as the newest of those defines each)."""
+MODEL_PARAMS: Mapping[str, tuple[ParamSpec, ...]] = {
+    name: tuple(ENDPOINTS[name].params_by_key.get(key) or _param(row) for key, row in _model(name, "params").items())
+    for name in ENDPOINTS
+}
+"""Every endpoint's response parameters as its typed class has them (as :data:`MODEL_FIELDS`)."""
+
+
+def request_members(spec: EndpointSpec) -> tuple[tuple[str, FieldSpec], ...]:
+    """``(attribute, variable)`` for every attribute of *spec*'s typed request class: *spec*'s own
+    variables in its document's order, then the ones only other kept versions have."""
+    model = {f.key: f for f in MODEL_FIELDS[spec.name]}
+    own = tuple((model[f.key].attribute, f) for f in spec.fields)
+    return own + tuple((f.attribute, f) for f in MODEL_FIELDS[spec.name] if f.key not in spec.by_key)
+
+
+def response_members(spec: EndpointSpec) -> tuple[tuple[str, ParamSpec], ...]:
+    """``(attribute, parameter)`` for every attribute of *spec*'s typed response class."""
+    model = {p.key: p for p in MODEL_PARAMS[spec.name]}
+    own = tuple((model[p.key].attribute, p) for p in spec.params)
+    return own + tuple((p.attribute, p) for p in MODEL_PARAMS[spec.name] if p.key not in spec.params_by_key)
+
+
+_V = TypeVar("_V")
+
+
+class PerSpec(dict[EndpointSpec, _V]):
+    """Data made from each bound spec, once: filled for every endpoint's newest spec at once,
+    and for a spec bound to another version the first time it is asked for (``per[spec]``)."""
+
+    def __init__(self, make: Callable[[EndpointSpec], _V]) -> None:
+        super().__init__((spec, make(spec)) for spec in ENDPOINTS.values())
+        self.make = make
+
+    def __missing__(self, spec: EndpointSpec) -> _V:
+        value = self[spec] = self.make(spec)
+        return value
+
+
+def canonical_endpoint(endpoint: str) -> str:
+    """The endpoint's name as the tables spell it; any case, with or without ``!``.
+    Raises :class:`UnknownEndpoint` (naming the known ones), TypeError for a name not a str."""
+    if not isinstance(endpoint, str):
+        raise wrong_type("endpoint", endpoint, f"a str ({' or '.join(_KNOWN)})")
+    found = _BY_LOWER.get(endpoint.strip().lstrip("!").lower())
+    if found is None:
+        raise UnknownEndpoint(endpoint, _KNOWN)
+    return found
+
+
+def endpoint_spec(endpoint: str, version: str | None = None) -> EndpointSpec:
+    """The spec of *endpoint* (any case, with or without ``!``) bound to document *version*:
+    None (the default) for the newest document; a version with a document kept in spec/sources
+    for that document's own table (its variables, limits, allowed values, codes, messages); a
+    version only a history lists for the next document's table cut back to the variables its
+    history says existed then.  Each is built once and kept.
+
+    Raises :class:`UnknownEndpoint` or :class:`UnknownVersion` (naming the known ones), and
+    TypeError for an endpoint or version of the wrong type."""
+    if version is None:
+        try:
+            found = ENDPOINTS.get(endpoint)  # spelled as the tables spell it: no need to normalise
+        except TypeError:  # unhashable: not a name
+            found = None
+        return found if found is not None else ENDPOINTS[canonical_endpoint(endpoint)]
     try:
-        return _BY_LOWER[key]
-    except KeyError:
-        raise ValueError(f"unknown endpoint {name!r}; known: {', '.join(sorted(ENDPOINTS))}") from None
-
-
-def endpoint_spec(name: str) -> EndpointSpec:
-    """The spec of endpoint *name* (any case, with or without ``!``)."""
-    found = ENDPOINTS.get(name)  # spelled as the tables spell it: no need to normalise
-    return found if found is not None else ENDPOINTS[canonical_endpoint(name)]
+        bound = _BOUND.get((endpoint, version))
+    except TypeError:
+        bound = None
+    return bound if bound is not None else _bind(endpoint, version)

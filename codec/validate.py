@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from . import _fast
-from .tables import ENDPOINTS, EndpointSpec, ExclusiveRule, FieldSpec, RequiredUnlessRule, RequiredWhenRule
+from .errors import shown
+from .tables import EndpointSpec, ExclusiveRule, FieldSpec, PerSpec, RequiredUnlessRule, RequiredWhenRule
 
 __all__ = ["Fault", "check_wire", "known_keys", "name_key", "read_names", "read_pairs", "wire_faults"]
 
@@ -36,7 +37,7 @@ def _rank(spec: EndpointSpec) -> dict[int, int]:
     return {code: i for i, code in enumerate(spec.policy.error_precedence)}
 
 
-_RANKS = {name: _rank(spec) for name, spec in ENDPOINTS.items()}
+_RANKS = PerSpec(_rank)
 
 
 def name_key(name: str) -> str:
@@ -58,10 +59,12 @@ def read_pairs(
     Returns the wire dict (table name -> value; blank values dropped, note ``blank-value``) and the
     first name fault: -2 for a name it does not recognise (named as sent), -4 for a repeat.
     """
-    exact = _fast.exact_names(spec, pairs, version)
+    if version is not None:
+        spec = spec.bound(version)
+    exact = _fast.exact_names(spec, pairs, None)
     if exact is not None:
         return exact, None
-    wire, unrecognised, repeated = read_names(spec, pairs, version)
+    wire, unrecognised, repeated = read_names(spec, pairs, None)
     first = unrecognised or repeated
     return wire, first[0] if first else None
 
@@ -71,7 +74,9 @@ def read_names(
 ) -> tuple[dict[str, str], list[Fault], list[Fault]]:
     """:func:`read_pairs` with every name fault: the wire dict, each unrecognised name (-2, in the
     order sent) and each repeated variable (once per variable, in the order of first repeat)."""
-    known = known_keys(spec, version)
+    if version is not None:
+        spec = spec.bound(version)
+    known = spec.by_key
     wire: dict[str, str] = {}
     unrecognised: list[Fault] = []
     repeated: list[Fault] = []
@@ -85,7 +90,7 @@ def read_names(
                     None,
                     name,
                     "unrecognised",
-                    f"{name!r} is not a variable of {spec.name} {version or spec.document_version}",
+                    f"{shown(name)!r} is not a variable of {spec.name} {spec.version}",
                 )
             )
             continue
@@ -102,11 +107,14 @@ def read_names(
 
 
 def check_wire(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, version: str | None = None) -> Fault | None:
-    """The first fault of *wire* by precedence, or None.  Lenient mode may drop variables from
-    *wire* (login variables beside saspSessionID, note ``sasp-excludes-login``)."""
-    if _fast.no_fault(spec, wire, strict, version):
+    """The first fault of *wire* by precedence, or None, by the rules of *spec* bound to
+    *version* (None: *spec* as it is).  Lenient mode may drop variables from *wire* (login
+    variables beside saspSessionID, note ``sasp-excludes-login``)."""
+    if version is not None:
+        spec = spec.bound(version)
+    if _fast.no_fault(spec, wire, strict, None):
         return None
-    faults = wire_faults(spec, wire, strict=strict, version=version)
+    faults = wire_faults(spec, wire, strict=strict)
     return faults[0] if faults else None
 
 
@@ -115,9 +123,10 @@ def wire_faults(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versi
     in table order, then the rest by precedence (within a code, the exclusive rule before the
     values, and values in table order).  An excluded variable beside the one that excludes it is
     a fault each.  Lenient mode may drop variables from *wire* as :func:`check_wire` does."""
-    known = known_keys(spec, version)
-    fields = spec.fields_in(version) if version else spec.fields
-    names = {f.name for f in known.values()}
+    if version is not None:
+        spec = spec.bound(version)
+    fields = spec.fields
+    names = {f.name for f in fields}
     # -3: required variables and the conditional rules, the first missing one in table order
     missing: dict[str, Fault] = {}
     for f in fields:
@@ -156,7 +165,6 @@ def wire_faults(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versi
                     del wire[n]
     first = [missing[f.name] for f in fields if f.name in missing]
     # -4 and -7: values, in table order
-    endpoint = spec.name
     for f in fields:
         value = wire.get(f.name)
         if value is None:
@@ -166,5 +174,5 @@ def wire_faults(spec: EndpointSpec, wire: dict[str, str], *, strict: bool, versi
             code, rule_name, detail = found
             argument = value if code == -7 else f.name
             faults.append(Fault(code, f.name, argument, rule_name, detail))
-    rank = _RANKS[endpoint]
+    rank = _RANKS[spec]
     return first + sorted(faults, key=lambda fault: rank.get(fault.code, len(rank)))

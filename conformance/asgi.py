@@ -49,7 +49,7 @@ def request_method(scope: Mapping[str, Any]) -> str:
     return str(scope.get("method", ""))
 
 
-def method_refusal(endpoint: str, method: str) -> codec.RequestRejected | None:
+def method_refusal(endpoint: str, method: str, version: str | None = None) -> codec.RequestRejected | None:
     """The vendor's -17 when *method* is not exactly the endpoint's (POST), else None.
 
     The tables have one method error, -17 "Request used GET rather than POST!"; it is read as the
@@ -59,7 +59,7 @@ def method_refusal(endpoint: str, method: str) -> codec.RequestRejected | None:
     response format: notes format-of-errors and method-not-post).  It is checked here too, before
     the codec, so that the answer does not wait for a body that is never decoded (an oversized
     one, see :func:`conformance.reference.answers.oversized_answer`)."""
-    spec = codec.endpoint_spec(endpoint)
+    spec = codec.endpoint_spec(endpoint, version)
     if method == spec.method:
         return None
     shown = repr(method[:_SHOWN_METHOD]) + ("..." if len(method) > _SHOWN_METHOD else "")
@@ -69,7 +69,7 @@ def method_refusal(endpoint: str, method: str) -> codec.RequestRejected | None:
         f"{spec.name}: method {shown}, not {spec.method}{why} (vendor error {WRONG_METHOD}: {message})",
         code=WRONG_METHOD,
         rule="method",
-        response_format=default_format(endpoint) or 0,
+        response_format=default_format(endpoint, version) or 0,
     )
 
 

@@ -30,6 +30,8 @@ examples:
   COMODO_LOGIN_NAME=me COMODO_LOGIN_PASSWORD=... python -m conformance server \\
       --url https://secure.comodo.net/products/ --endpoint AutoApplyIdA --junit reports/junit.xml
       check the vendor (orders carry test=Y; wrong-credential checks need --check-auth)
+  python -m conformance server --version AutoApplyIdA=1.03
+      check the embedded reference server, both speaking AutoApplyIdA document 1.03
   python -m conformance client -- ./my-client --order
       check every request a client program sends (it gets COMODO_API_URL)
   python -m conformance client --adapter -- node my-adapter.js
@@ -57,6 +59,13 @@ def add_checks_parser(sub: Any) -> None:
     )
     p.add_argument("--endpoint", action="append", help="only this endpoint (repeatable)")
     p.add_argument("--only", action="append", metavar="FAMILY|GLOB", help="only this family, or ids matching a glob")
+    p.add_argument(
+        "--version",
+        action="append",
+        default=[],
+        metavar="[ENDPOINT=]V",
+        help="the catalog for a document version (as server --version takes it)",
+    )
     p.add_argument("--markdown", action="store_true", help="as a Markdown table (for the docs)")
     p.add_argument("--json", action="store_true", help="as JSON")
     p.set_defaults(func=cmd_checks)

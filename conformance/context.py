@@ -42,7 +42,8 @@ class Target:
     server over plain HTTP (for the -1 check); ``verify`` is a CA file, True (system CAs) or
     False (--insecure); ``no_account``: an explicit run without an account (the checks that need
     one are skipped as such); ``password_env`` / ``sasp_env``: the environment variables a replay
-    line reads the secrets from.  Secrets never appear in its repr."""
+    line reads the secrets from; ``versions`` the document version each endpoint claims to speak
+    (an endpoint not named: its newest).  Secrets never appear in its repr."""
 
     base_url: str
     login_name: str | None = None
@@ -56,6 +57,7 @@ class Target:
     no_account: bool = False
     password_env: str = "COMODO_LOGIN_PASSWORD"
     sasp_env: str = "COMODO_SASP_SESSION_ID"
+    versions: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def secrets(self) -> list[str]:
@@ -86,6 +88,11 @@ class Target:
     @property
     def is_https(self) -> bool:
         return self.base_url.lower().startswith("https://")
+
+    def spec(self, endpoint: str) -> codec.EndpointSpec:
+        """*endpoint*'s table, bound to the version the target claims."""
+        name = codec.canonical_endpoint(endpoint)
+        return codec.endpoint_spec(name, self.versions.get(name))
 
     def url_for(self, endpoint: str, base: str | None = None) -> str:
         base = base or self.base_url
@@ -164,8 +171,12 @@ class RunContext:
     def secrets(self) -> list[str]:
         return self.target.secrets
 
+    def spec(self, endpoint: str) -> codec.EndpointSpec:
+        """*endpoint*'s table, bound to the version the target claims to speak."""
+        return self.target.spec(endpoint)
+
     def login_part(self, endpoint: str, style: str = "login") -> dict[str, str]:
-        spec = codec.endpoint_spec(endpoint)
+        spec = self.spec(endpoint)
         names = {f.name for f in spec.fields}
         if style == "sasp" and self.target.sasp_session_id and "saspSessionID" in names:
             return {"saspSessionID": self.target.sasp_session_id}
@@ -177,7 +188,7 @@ class RunContext:
 
     def baseline(self, endpoint: str, *, style: str = "login", order_number: str | None = None) -> dict[str, str]:
         """A valid request with only the required variables, in the document's order."""
-        spec = codec.endpoint_spec(endpoint)
+        spec = self.spec(endpoint)
         wire = dict(self.login_part(endpoint, style))
         for f in spec.fields:
             if f.name in wire or f.name in {"loginName", "loginPassword", "saspSessionID"}:
@@ -229,12 +240,13 @@ class RunContext:
         base: str | None = None,
         raw_body: bytes | None = None,
     ) -> Exchange:
-        """Send one request (pairs exactly as given, unchecked) and return the exchange.  A GET
-        carries the pairs in its query string (``request_body`` holds the query).
+        """Send one request (pairs exactly as given, unchecked) and return the exchange, to be
+        judged by the version the target claims.  A GET carries the pairs in its query string
+        (``request_body`` holds the query).
 
         :class:`~conformance.results.CredentialsRefused` when the answer is -16 to the account's
         own credentials; from then on no request carrying them is sent."""
-        spec = codec.endpoint_spec(endpoint)
+        spec = self.spec(endpoint)
         if raw_body is not None:
             body = raw_body
         else:
@@ -244,10 +256,11 @@ class RunContext:
         own = self.target.carries_own_credentials(pairs)
         if own and self.refused:
             raise CredentialsRefused(self.refused)
-        fmt = expected_format(spec.name, pairs, body, method)
+        version = self.target.versions.get(spec.name)
+        fmt = expected_format(spec.name, pairs, body, method, version)
         url = self.target.url_for(spec.name, base)
         content_type = spec.content_type if method.upper() != "GET" else None
-        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type)
+        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type, version=version)
         started = time.perf_counter()
         self.sent += 1
         try:

@@ -90,67 +90,82 @@ HOURS_VALIDATED: Final = 1
 HOURS_AWAITING_APPROVAL: Final = 24
 HOURS_AWAITING_DOCUMENTS: Final = 48
 
-_AUTO = codec.endpoint_spec(AUTO_APPLY_IDA)
-_CLICK = codec.endpoint_spec(UPDATE_USER_EV_CLICK_THROUGH)
 
-
-def _check_tables() -> None:
-    """Fail at import, not at request time, if the tables lost something this module relies on."""
+def _check_tables(spec: codec.EndpointSpec) -> None:
+    """Fail at import, not at request time, if a table (of any kept document version) lost
+    something this module relies on.  An action the answers do not name (a new one) is answered
+    like ResendEmail; ReplaceMailAddress is handled only while the table has it."""
     wanted = {
         AUTO_APPLY_IDA: {SUCCESSFUL, PAYMENT_REQUIRED, UNRECOGNISED, INVALID, UNKNOWN_ERROR, NOT_ENOUGH_CREDIT},
         UPDATE_USER_EV_CLICK_THROUGH: {SUCCESSFUL, UNRECOGNISED, INVALID, UNKNOWN_ERROR, ORDER_ERROR},
     }
-    for name, codes in wanted.items():
-        spec = codec.endpoint_spec(name)
-        missing = (codes | {PERMISSION_DENIED, spec.policy.fon_not_unique_code}) - spec.codes.keys()
-        if missing:
-            raise RuntimeError(f"{name}: the tables have no code {sorted(missing)}")
-    if {STATUS_NOT_RELEVANT, STATUS_COMPLETED, STATUS_SAME_ADDRESS} - _CLICK.statuses.keys():
-        raise RuntimeError("UpdateUserEvClickThrough: the tables lost a status")
-    if REPLACE_MAIL_ADDRESS not in _CLICK.statuses[STATUS_SAME_ADDRESS].actions or RESEND_EMAIL not in _CLICK.actions:
-        raise RuntimeError("UpdateUserEvClickThrough: the tables lost an action")
-    hours = {m.hours for m in _AUTO.expected_delivery_meanings}
-    if {HOURS_VALIDATED, HOURS_AWAITING_APPROVAL, HOURS_AWAITING_DOCUMENTS} - hours:
-        raise RuntimeError("AutoApplyIdA: the tables lost an expected delivery time")
+    where = f"{spec.name} {spec.version}"
+    missing = (wanted[spec.name] | {PERMISSION_DENIED, spec.policy.fon_not_unique_code}) - spec.codes.keys()
+    if missing:
+        raise RuntimeError(f"{where}: the tables have no code {sorted(missing)}")
+    if spec.name == UPDATE_USER_EV_CLICK_THROUGH:
+        if {STATUS_NOT_RELEVANT, STATUS_COMPLETED} - spec.statuses.keys():
+            raise RuntimeError(f"{where}: the tables lost a status")
+        same = spec.statuses.get(STATUS_SAME_ADDRESS)
+        if REPLACE_MAIL_ADDRESS in spec.actions and (same is None or REPLACE_MAIL_ADDRESS not in same.actions):
+            raise RuntimeError(f"{where}: ReplaceMailAddress without its status {STATUS_SAME_ADDRESS}")
+    if spec.name == AUTO_APPLY_IDA:
+        hours = {m.hours for m in spec.expected_delivery_meanings}
+        if {HOURS_VALIDATED, HOURS_AWAITING_APPROVAL, HOURS_AWAITING_DOCUMENTS} - hours:
+            raise RuntimeError(f"{where}: the tables lost an expected delivery time")
 
 
-_check_tables()
-
-_ACTIONS = {action.casefold(): action for action in _CLICK.actions}
+for _name, _versions in codec.DOCUMENT_VERSIONS.items():
+    for _version in _versions:
+        _check_tables(codec.endpoint_spec(_name, _version))
 
 
 class VendorState(Protocol):
-    """What an endpoint's answer needs of the vendor: its store, its prices, and who logged in."""
+    """What an endpoint's answer needs of the vendor: its store, its prices, who logged in, and
+    the document version (and so the table) each endpoint speaks."""
 
     store: Store
     prices: Prices
 
     def login(self, request: Any) -> Account | None: ...
 
+    def spec(self, endpoint: str) -> codec.EndpointSpec: ...
+
+    def version(self, endpoint: str) -> str | None: ...
+
 
 # ---------------------------------------------------------------------------- the vendor's answers
 
 
 def answer_auto_apply_ida(vendor: VendorState, request: codec.AutoApplyIdARequest) -> Answer:
-    """Place an order (see the module docstring for the rules)."""
-    fmt = request.response_format if request.response_format is not None else default_format(AUTO_APPLY_IDA)
+    """Place an order (see the module docstring for the rules), answering as the table of the
+    version the vendor speaks says.  Variables a version may lack (the foreign order number, its
+    check, test, the alternative e-mail address) are read as absent when its request has none."""
+    spec, version = vendor.spec(AUTO_APPLY_IDA), vendor.version(AUTO_APPLY_IDA)
+    requested = getattr(request, "response_format", None)
+    fmt = requested if requested is not None else default_format(AUTO_APPLY_IDA, version)
+
+    def error(code: int, argument: str | None = None) -> Answer:
+        return Answer(codec.error_response(AUTO_APPLY_IDA, code, argument, version=version), fmt, version=version)
+
     login = vendor.login(request)
     if login is None:
-        return Answer(codec.error_response(AUTO_APPLY_IDA, PERMISSION_DENIED), fmt)
+        return error(PERMISSION_DENIED)
     cost = vendor.prices.cost(request.product, request.days)
     country = request.country_name.upper()
-    fon = request.foreign_order_number
+    fon = getattr(request, "foreign_order_number", None)
+    test = bool(getattr(request, "test", None))
     store = vendor.store
     with store.transaction():
-        if request.check_fon_is_unique and fon is not None and store.foreign_order_number_used(login.name, fon):
-            code = _AUTO.policy.fon_not_unique_code
-            return Answer(codec.error_response(AUTO_APPLY_IDA, code, _AUTO.by_key["foreignordernumber"].name), fmt)
+        unique = getattr(request, "check_fon_is_unique", None)
+        if unique and fon is not None and store.foreign_order_number_used(login.name, fon):
+            return error(spec.policy.fon_not_unique_code, spec.by_key["foreignordernumber"].name)
         account = store.get_account(login.name)
         if account is None:  # removed since the login was checked
-            return Answer(codec.error_response(AUTO_APPLY_IDA, PERMISSION_DENIED), fmt)
-        debit = not account.payment_required and not request.test
+            return error(PERMISSION_DENIED)
+        debit = not account.payment_required and not test
         if debit and account.credit < cost:
-            return Answer(codec.error_response(AUTO_APPLY_IDA, NOT_ENOUGH_CREDIT), fmt)
+            return error(NOT_ENOUGH_CREDIT)
         if request.is_customer_validated:
             hours = HOURS_AWAITING_APPROVAL if account.manual_approval else HOURS_VALIDATED
         elif store.has_validated_order(account.name, request.organization_name, country):
@@ -166,8 +181,8 @@ def answer_auto_apply_ida(vendor: VendorState, request: codec.AutoApplyIdAReques
             organization_name=request.organization_name,
             country_name=country,
             foreign_order_number=fon,
-            admin_email=request.email_address,
-            test=bool(request.test),
+            admin_email=getattr(request, "email_address", None),
+            test=test,
         )
         if debit:
             store.debit(account.name, cost)
@@ -175,30 +190,34 @@ def answer_auto_apply_ida(vendor: VendorState, request: codec.AutoApplyIdAReques
     response = codec.AutoApplyIdAResponse(
         error_code=code,
         # note format1-success-message: no message with 0; note format1-status1: 1 carries both
-        error_message=None if code == SUCCESSFUL else codec.message_for(_AUTO, code),
+        error_message=None if code == SUCCESSFUL else codec.message_for(spec, code),
         order_number=order.order_number,
         total_cost=cost,
         expected_delivery_time=hours,
     )
-    return Answer(response, fmt, order.order_number)
+    return Answer(response, fmt, order.order_number, version)
 
 
 def answer_update_user_ev_click_through(vendor: VendorState, request: codec.UpdateUserEvClickThroughRequest) -> Answer:
-    """Re-send or re-address an order's click-through e-mail (see the module docstring)."""
+    """Re-send or re-address an order's click-through e-mail (see the module docstring), as the
+    table of the version the vendor speaks says: ReplaceMailAddress only while it has that action
+    (the codec refuses it otherwise); any other action is answered as ResendEmail is."""
     endpoint = UPDATE_USER_EV_CLICK_THROUGH
+    spec, version = vendor.spec(endpoint), vendor.version(endpoint)
     account = vendor.login(request)
     if account is None:
-        return Answer(codec.error_response(endpoint, PERMISSION_DENIED))
+        return Answer(codec.error_response(endpoint, PERMISSION_DENIED, version=version), version=version)
     sent = request.order_number
     number = order_number_named(sent)  # None: names no order (leading zeros, a sign, over 2**63 - 1...)
     store = vendor.store
     with store.transaction():
         order = store.get_order(number) if number is not None else None
         if order is None or order.account != account.name:
-            message = _CLICK.policy.click_through_unknown_order_message.replace("xxxx", sent, 1)
-            return Answer(attrs.evolve(codec.error_response(endpoint, ORDER_ERROR), error_message=message))
-        action = _ACTIONS.get(request.action.casefold(), request.action)
-        address = request.admin_email_address
+            message = spec.policy.click_through_unknown_order_message.replace("xxxx", sent, 1)
+            unknown = codec.error_response(endpoint, ORDER_ERROR, version=version)
+            return Answer(attrs.evolve(unknown, error_message=message), version=version)
+        action = next((a for a in spec.actions if a.casefold() == request.action.casefold()), request.action)
+        address = getattr(request, "admin_email_address", None)
         if order.state == VALIDATED:
             status = STATUS_NOT_RELEVANT
         elif action == REPLACE_MAIL_ADDRESS and address == order.admin_email:
@@ -211,11 +230,11 @@ def answer_update_user_ev_click_through(vendor: VendorState, request: codec.Upda
         store.record_click_through(order.order_number, action, address, status)
     response = codec.UpdateUserEvClickThroughResponse(
         error_code=SUCCESSFUL,
-        error_message=codec.message_for(_CLICK, SUCCESSFUL),
+        error_message=codec.message_for(spec, SUCCESSFUL),
         status=status,
-        description=_CLICK.statuses[status].description,
+        description=spec.statuses[status].description,
     )
-    return Answer(response, None, order.order_number)
+    return Answer(response, None, order.order_number, version)
 
 
 # ---------------------------------------------------------------------------- orders for the checks

@@ -72,9 +72,9 @@ def grade(note: codec.Note | None, side: Side, *, lenient: bool = False) -> Seve
     return "failure"
 
 
-def success_codes(endpoint: str) -> frozenset[int]:
-    """The codes a valid request may earn: the table's non-negative codes."""
-    return frozenset(c for c in codec.endpoint_spec(endpoint).codes if c >= 0)
+def success_codes(endpoint: str, version: str | None = None) -> frozenset[int]:
+    """The codes a valid request may earn: the table's (of document *version*) non-negative codes."""
+    return frozenset(c for c in codec.endpoint_spec(endpoint, version).codes if c >= 0)
 
 
 @attrs.frozen
@@ -140,7 +140,7 @@ def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = F
     receivers' reading allows are notes, not failures (see :func:`grade`)."""
     if exchange.endpoint is None:
         return Verdict(None, (Finding("failure", "endpoint.path", f"{exchange.url}: no endpoint there"),))
-    spec = codec.endpoint_spec(exchange.endpoint)
+    spec = codec.endpoint_spec(exchange.endpoint, exchange.version)
     findings: list[Finding] = []
     if exchange.error is not None or exchange.body is None:
         return Verdict(None, (Finding("failure", "transport", f"no answer: {exchange.error}"),))
@@ -154,7 +154,11 @@ def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = F
         )
     try:
         response = codec.decode_response(
-            spec.name, exchange.body, content_type=exchange.content_type, response_format=exchange.response_format
+            spec.name,
+            exchange.body,
+            content_type=exchange.content_type,
+            response_format=exchange.response_format,
+            version=exchange.version,
         )
     except codec.ResponseInvalid as exc:
         rule = f"{spec.name}.responses.{exc.field or 'body'}.{exc.rule}"
@@ -179,7 +183,7 @@ def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = F
                 Finding("failure", expect.row, f"answered errorCode {code}{said}; expected {_codes(expect.codes)}")
             )
     elif code < 0:
-        detail = codec.error_detail(response)
+        detail = codec.error_detail(response, version=exchange.version)
         if detail is not None and detail.matches_template:
             named = detail.argument
             if expect.argument is not None and named is not None and named.casefold() != expect.argument.casefold():

@@ -17,7 +17,7 @@ import contextlib
 import fnmatch
 import secrets as pysecrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .endpoints import OrderUnavailable, ordering_endpoint, place_order
 from .judge import Expectation
 from .reference.serve import running_server
 from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
+from .versions import describe
 
 __all__ = [
     "ACCOUNT_FREE",
@@ -49,14 +50,18 @@ _ACCOUNT = frozenset({"login", "credentials", "sasp", "order"})
 
 
 def select_checks(
-    endpoints: Iterable[str] | None = None, only: Iterable[str] | None = None, checks: Iterable[Check] | None = None
+    endpoints: Iterable[str] | None = None,
+    only: Iterable[str] | None = None,
+    checks: Iterable[Check] | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> list[Check]:
     """The catalog's checks for *endpoints* (any case; all when None) that match one of *only*: a
-    family name (``over-length``) or a glob on check ids (``*/over-length/*``), any case.
-    ValueError for an unknown endpoint, or a pattern that matches none of them."""
+    family name (``over-length``) or a glob on check ids (``*/over-length/*``), any case; made from
+    the tables of the document *versions* (default: each endpoint's newest).  ValueError for an
+    unknown endpoint, or a pattern that matches none of them."""
     wanted = {codec.canonical_endpoint(e) for e in endpoints} if endpoints else None
     patterns = list(only or [])
-    pool = [c for c in (checks if checks is not None else catalog()) if wanted is None or c.endpoint in wanted]
+    pool = [c for c in (checks if checks is not None else catalog(versions)) if wanted is None or c.endpoint in wanted]
     if not patterns:
         return pool
     matched = {p: [c for c in pool if _matches(c, p)] for p in patterns}
@@ -217,7 +222,12 @@ def run_checks(
         mode="server",
         noun="check",
         secrets=ctx.secrets,
-        info={"target": target.base_url, "seed": ctx.seed, "examples": ctx.examples},
+        info={
+            "target": target.base_url,
+            "seed": ctx.seed,
+            "examples": ctx.examples,
+            "documents": describe(target.versions),
+        },
         seed=ctx.seed,
         ca_file=target.verify if isinstance(target.verify, str) else None,
         planned=len(checks),
@@ -252,14 +262,22 @@ def run_checks(
 
 
 @contextlib.contextmanager
-def embedded_target(data_dir: str | Path | None = None) -> Iterator[dict[str, Any]]:
-    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id);
-    its test CA is kept in *data_dir* (default: a temporary folder, removed afterwards)."""
+def embedded_target(
+    data_dir: str | Path | None = None, versions: Mapping[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id),
+    speaking the document *versions* (default: each endpoint's newest); its test CA is kept in
+    *data_dir* (default: a temporary folder, removed afterwards)."""
     name = "conformance"
     password = pysecrets.token_urlsafe(18)
     sasp = pysecrets.token_hex(8)
     with running_server(
-        accounts=[(name, password)], sasp_sessions=[(sasp, name)], plain_port=True, db=":memory:", data_dir=data_dir
+        accounts=[(name, password)],
+        sasp_sessions=[(sasp, name)],
+        plain_port=True,
+        db=":memory:",
+        data_dir=data_dir,
+        versions=dict(versions or {}),
     ) as server:
         yield {
             "url": server.base_url,

@@ -25,6 +25,7 @@ import attrs
 from . import DEFAULT_EXAMPLES
 from .arguments import check_base_url, check_ca_file, positive_int, positive_seconds
 from .results import CouldNotRun, RunStopped
+from .versions import VERSION_HELP, describe, parse_versions
 
 __all__ = ["ServerPlan", "add_server_parser", "cmd_server", "selected_checks", "server_plan"]
 
@@ -152,6 +153,14 @@ def add_server_parser(sub: Any) -> None:
     )
     which.add_argument("--seed", type=int, help="Hypothesis seed (default: random, printed for replay)")
     which.add_argument(
+        "--version",
+        action="append",
+        default=[],
+        metavar="[ENDPOINT=]V",
+        help="the document version the server claims to speak: the checks, strategies and verdicts are made "
+        "from that version's table (the embedded reference server speaks it too). " + VERSION_HELP,
+    )
+    which.add_argument(
         "--lenient",
         action="store_true",
         help="report answers that take a reading only receivers may take (errorMessage=Successful with "
@@ -170,12 +179,21 @@ def add_server_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_server)
 
 
+def selected_versions(args: argparse.Namespace) -> dict[str, str]:
+    """The document versions ``--version`` names (endpoint -> version); CouldNotRun when one is unknown."""
+    try:
+        return parse_versions(args.version)
+    except ValueError as exc:
+        raise CouldNotRun(f"--version: {exc}") from None
+
+
 def selected_checks(args: argparse.Namespace) -> list[Any]:
-    """The checks ``--endpoint`` and ``--only`` choose; CouldNotRun naming the option at fault."""
+    """The checks ``--endpoint``, ``--only`` and ``--version`` choose; CouldNotRun naming the option at fault."""
     from .runner import select_checks
 
+    versions = selected_versions(args)
     try:
-        return select_checks(args.endpoint, args.only)
+        return select_checks(args.endpoint, args.only, versions=versions)
     except ValueError as exc:
         option = "--endpoint" if "endpoint" in str(exc) else "--only"
         raise CouldNotRun(f"{option}: {exc}") from None
@@ -194,6 +212,7 @@ class ServerPlan:
     target: dict[str, Any] | None
     seed: int
     scope: str
+    versions: dict[str, str] = attrs.field(factory=dict)
 
 
 def _credentials(args: argparse.Namespace) -> dict[str, Any]:
@@ -244,7 +263,7 @@ def server_plan(args: argparse.Namespace) -> ServerPlan:
         raise CouldNotRun(f"--data-dir {args.data_dir}: not a folder")
     prepare_report_paths(args.junit, args.json)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    return ServerPlan(checks, target, seed, ACCOUNT_FREE if args.no_account else "")
+    return ServerPlan(checks, target, seed, ACCOUNT_FREE if args.no_account else "", selected_versions(args))
 
 
 @contextlib.contextmanager
@@ -277,7 +296,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         settings = plan.target
         if settings is None:
             try:
-                embedded = stack.enter_context(embedded_target(args.data_dir))
+                embedded = stack.enter_context(embedded_target(args.data_dir, plan.versions))
             except Exception as exc:  # the embedded server could not start: report, do not trace
                 raise CouldNotRun(
                     f"could not start the embedded reference server: {type(exc).__name__}: {exc}"
@@ -291,7 +310,7 @@ def cmd_server(args: argparse.Namespace) -> int:
                 verify=embedded["cacert"],
                 **keep,
             )
-        target = Target(timeout=args.timeout, order_number=args.order_number, **settings)
+        target = Target(timeout=args.timeout, order_number=args.order_number, versions=plan.versions, **settings)
         if args.dry_run:
             for c in plan.checks:
                 reason = unmet_requirement(c, target)
@@ -307,6 +326,8 @@ def cmd_server(args: argparse.Namespace) -> int:
             raise CouldNotRun(str(exc)) from None
         if not args.quiet:
             print(checked, file=sys.stderr)
+            if plan.versions:
+                print(f"checking it as documents {describe(plan.versions)}", file=sys.stderr)
 
         def progress(result: Result, i: int, n: int) -> None:
             if not args.quiet:

@@ -17,6 +17,9 @@ Composable pieces: :func:`field_values` (one field's valid values), :func:`inval
 field's values with the code they earn), :func:`valid_wire` (a whole valid request as a wire dict),
 :func:`valid_requests` (the same as typed codec requests), :func:`single_fault` (a valid request
 with exactly one fault and its expected code), :func:`responses` (every response a server may send).
+
+Each takes the endpoint by name (its newest document) or as a spec bound to a document version,
+``codec.endpoint_spec("AutoApplyIdA", "1.03")``: then the values follow that version's table.
 """
 
 from __future__ import annotations
@@ -31,8 +34,12 @@ from hypothesis import strategies as st
 import codec
 from codec import EndpointSpec, FieldSpec
 
+Endpoint = str | EndpointSpec
+"""An endpoint by name (its newest document), or its spec bound to a document version."""
+
 __all__ = [
     "SAFETY_FIELDS",
+    "Endpoint",
     "Fault",
     "email_addresses",
     "field_values",
@@ -40,6 +47,7 @@ __all__ = [
     "kind_values",
     "responses",
     "single_fault",
+    "spec_of",
     "text_of_length",
     "valid_requests",
     "valid_wire",
@@ -51,6 +59,11 @@ SAFETY_FIELDS = frozenset({"test"})
 # Printable text: no surrogates, no control characters (the documents give no rule for them, so a
 # server refusing them is not at fault), not blank after stripping (blank counts as absent).
 _CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+
+
+def spec_of(endpoint: Endpoint) -> EndpointSpec:
+    """The spec *endpoint* names: itself when it is one, else the endpoint's newest document's."""
+    return endpoint if isinstance(endpoint, EndpointSpec) else codec.endpoint_spec(endpoint)
 
 
 def text_of_length(min_size: int, max_size: int) -> st.SearchStrategy[str]:
@@ -77,13 +90,13 @@ def _looks_like(field: FieldSpec, word: str) -> bool:
     return word in field.name.lower()
 
 
-def field_values(endpoint: str, field: str, *, at_limit: bool = False) -> st.SearchStrategy[str]:
+def field_values(endpoint: Endpoint, field: str, *, at_limit: bool = False) -> st.SearchStrategy[str]:
     """Valid wire values of one variable (strict-valid, so valid under every reading).
 
     With ``at_limit`` every value is exactly the maximum length in characters (non-ASCII included),
     for variables that are free text with a limit.
     """
-    spec = codec.endpoint_spec(endpoint)
+    spec = spec_of(endpoint)
     f = spec.by_key[field.lower()]
     if f.name in SAFETY_FIELDS:
         return st.sampled_from(sorted(v for v in (f.kind.values or ("Y",)) if v.upper() == "Y"))
@@ -154,12 +167,12 @@ class Fault:
     value: str | None = None
 
 
-def invalid_values(endpoint: str, field: str) -> list[tuple[str, int, str]]:
+def invalid_values(endpoint: Endpoint, field: str) -> list[tuple[str, int, str]]:
     """Deterministic values of *field* that are invalid under every reading, with the code each
     earns and the rule it breaks: ``[(value, code, rule), ...]`` (its value kind's
     :meth:`~codec.ValueKind.invalid_examples`).  Empty for a variable with no rule to break (free
     text without a limit) and for the safety variables."""
-    spec = codec.endpoint_spec(endpoint)
+    spec = spec_of(endpoint)
     f = spec.by_key[field.lower()]
     if f.name in SAFETY_FIELDS:
         return []
@@ -182,7 +195,7 @@ _LOGIN_FIELDS = frozenset({"loginName", "loginPassword", "saspSessionID"})
 
 
 def valid_wire(
-    endpoint: str,
+    endpoint: Endpoint,
     *,
     login: tuple[str, str] | None = None,
     sasp_session_id: str | None = None,
@@ -197,7 +210,7 @@ def valid_wire(
     pins AutoApplyIdA's format ("0"/"1"; None: absent, 0 or 1); ``fixed`` pins any variable.
     AutoApplyIdA requests always carry ``test=Y``: they never charge an account.
     """
-    spec = codec.endpoint_spec(endpoint)
+    spec = spec_of(endpoint)
     fixed = dict(fixed or {})
     if order_numbers is not None:
         fixed_order: st.SearchStrategy[str] | None = order_numbers
@@ -250,12 +263,14 @@ def valid_wire(
     return strategy
 
 
-def valid_requests(endpoint: str, **kwargs: Any) -> st.SearchStrategy[codec.Request]:
+def valid_requests(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[codec.Request]:
     """The same space as :func:`valid_wire`, as typed codec request objects."""
-    cls = codec.REQUEST_CLASSES[codec.canonical_endpoint(endpoint)]
+    spec = spec_of(endpoint)
+    cls = codec.REQUEST_CLASSES[spec.name]
+    converter = codec.converter_for(spec)
 
     def typed(wire: dict[str, str]) -> codec.Request:
-        request: codec.Request = codec.converter.structure(wire, cls)
+        request: codec.Request = converter.structure(wire, cls)
         return request
 
     return valid_wire(endpoint, **kwargs).map(typed)
@@ -270,7 +285,7 @@ def _fault_choices(spec: EndpointSpec, wire: dict[str, str]) -> list[Fault]:
         if f.presence == "required" and f.name in wire:
             faults.append(Fault("missing", f.name, -3, f.name, f"{row}.presence"))
         if f.name in wire and f.name not in _LOGIN_FIELDS:
-            for value, code, rule in invalid_values(spec.name, f.name):
+            for value, code, rule in invalid_values(spec, f.name):
                 argument = value if rule == "country" else f.name
                 faults.append(
                     Fault(
@@ -286,14 +301,14 @@ def _fault_choices(spec: EndpointSpec, wire: dict[str, str]) -> list[Fault]:
     return faults
 
 
-def single_fault(endpoint: str, **kwargs: Any) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
+def single_fault(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
     """A valid request with exactly one fault, and the fault (with its certain vendor code).
 
     Kinds: a required variable missing (-3), a value over its limit (-4), a value outside its
     allowed values (-4), an unknown country (-7), an unrecognised variable (-2).  The result is a
     wire dict in which the unrecognised variable, if any, is appended last.
     """
-    spec = codec.endpoint_spec(endpoint)
+    spec = spec_of(endpoint)
 
     def with_fault(wire: dict[str, str]) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
         return st.sampled_from(_fault_choices(spec, wire)).map(lambda fault: (apply_fault(wire, fault), fault))
@@ -317,17 +332,17 @@ def _amounts() -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 
 
-def responses(endpoint: str, *, response_format: int | None = None) -> st.SearchStrategy[codec.Response]:
+def responses(endpoint: Endpoint, *, response_format: int | None = None) -> st.SearchStrategy[codec.Response]:
     """Every response a conforming server may send (typed): each code of the endpoint's table with
     its template filled, and successes with values the tables allow for *response_format*."""
-    spec = codec.endpoint_spec(endpoint)
+    spec = spec_of(endpoint)
     cls = codec.RESPONSE_CLASSES[spec.name]
     errors = [c for c in spec.codes if c < 0]
     names = st.sampled_from(sorted(f.name for f in spec.fields))
 
     def error(code: int, name: str) -> codec.Response:
         argument = "XX" if spec.codes[code].placeholder_kind == "country" else name
-        return codec.error_response(spec.name, code, argument)
+        return codec.error_response(spec.name, code, argument, version=spec.version)
 
     error_strategy = st.builds(error, st.sampled_from(errors), names)
     if spec.statuses:

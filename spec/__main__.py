@@ -19,14 +19,14 @@ from .checkout import NotACheckout, require_checkout
 from .diff import EndpointMismatch, diff_tables, format_changes, format_markdown
 from .document import DocumentError
 from .openapi import load_tables, render_openapi
-from .render import ROOT, SOURCES, render_all, render_table, table_from_document, write_files
+from .render import ROOT, SOURCES, render_all, render_table, stale_tables, table_from_document, write_files
 
 TABLES_DIR = ROOT / "spec" / "tables"
 
 EPILOG = """\
 examples:
-  python -m spec regenerate                 rebuild spec/tables/*.json, codec/_tables.py and spec/openapi.json
-                                            from the newest document of each endpoint in spec/sources/
+  python -m spec regenerate                 rebuild spec/tables/*.json (a table per document in spec/sources/),
+                                            the codec's generated modules and spec/openapi.json
   python -m spec regenerate NEW.txt --out /tmp/t
                                             build one document's table into another folder
   python -m spec check                      exit 1 and show the difference if committed tables drift
@@ -74,6 +74,9 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
         files = render_all(Path(args.sources))
         changed = write_files(files, ROOT)
         root = ROOT
+        for rel in stale_tables(files, ROOT):  # an older document that left spec/sources
+            (ROOT / rel).unlink()
+            print(f"removed   {ROOT / rel} (no document in {args.sources} makes it)")
     for rel in sorted(files):
         print(f"{'wrote    ' if rel in changed else 'unchanged'} {root / rel}")
     return 0
@@ -97,6 +100,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             n=2,
         )
         sys.stdout.writelines(list(diff)[:200])
+    for rel in stale_tables(files, ROOT):
+        drift += 1
+        print(f"{rel}: no document in {args.sources} makes this table (regenerate removes it)")
     if drift:
         print(f"spec check: {drift} file(s) differ from what `python -m spec regenerate` writes", file=sys.stderr)
         return 1
@@ -168,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EPILOG,
     )
-    p.add_argument("document", nargs="?", help="one document to build (default: every endpoint's newest in --sources)")
+    p.add_argument("document", nargs="?", help="one document to build (default: every document in --sources)")
     p.add_argument("--out", help="folder for the one document's table (default: spec/tables)")
     p.add_argument("--sources", default=str(SOURCES), help="folder of documents (default: spec/sources)")
     p.set_defaults(func=cmd_regenerate)

@@ -414,6 +414,7 @@ def build_table(
                 "change": h["change"],
                 "added": h["added"],
                 "changed": h["changed"],
+                "removed": h["removed"],
                 "source_line": h["line"],
             }
             for h in facts["version_history"]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import pprint
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["KIND_TYPES", "PARAM_TYPES", "header", "models_module", "notes_module", "tables_module"]
@@ -46,24 +48,38 @@ _VALIDATORS = {
 _LINE = 120  # the project's line length (ruff)
 
 
-def header(tables: dict[str, dict[str, Any]], countries: dict[str, Any] | None = None) -> list[str]:
-    """The provenance lines every generated module starts with."""
+def header(
+    tables: dict[str, dict[str, Any]],
+    countries: dict[str, Any] | None = None,
+    older: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[str]:
+    """The provenance lines every generated module starts with (the newest document of each
+    endpoint, then the older ones kept beside it)."""
     lines = [GENERATED]
     for name, table in sorted(tables.items()):
-        prov = table["provenance"]
-        lines.append(f"# {name} {table['document_version']}: {prov['source']} sha256 {prov['source_sha256']}")
+        for kept in [table, *reversed((older or {}).get(name, []))]:
+            prov = kept["provenance"]
+            lines.append(f"# {name} {kept['document_version']}: {prov['source']} sha256 {prov['source_sha256']}")
     if countries is not None:
         lines.append(f"# Countries: {countries['package']} {countries['version']} ({countries['count']} alpha-2 codes)")
     return lines
 
 
-def tables_module(tables: dict[str, dict[str, Any]], countries: dict[str, Any]) -> bytes:
+def tables_module(
+    tables: dict[str, dict[str, Any]], countries: dict[str, Any], older: dict[str, list[dict[str, Any]]] | None = None
+) -> bytes:
+    versions = {name: {t["document_version"]: t for t in kept} for name, kept in sorted((older or {}).items()) if kept}
     body = [
-        '"""The spec tables, frozen into the codec so that it imports nothing from spec/ at run time."""',
+        '"""The spec tables, frozen into the codec so that it imports nothing from spec/ at run time.',
+        "",
+        "``TABLES``: each endpoint's newest document; ``VERSION_TABLES``: the tables of the older documents",
+        'kept beside it in spec/sources, by endpoint and document version (what ``version=`` binds to)."""',
         "",
         "from typing import Any, Final",
         "",
         "TABLES: Final[dict[str, Any]] = " + pprint.pformat(tables, width=100, sort_dicts=True),
+        "",
+        "VERSION_TABLES: Final[dict[str, dict[str, Any]]] = " + pprint.pformat(versions, width=100, sort_dicts=True),
         "",
         f"COUNTRIES_SOURCE: Final[str] = {countries['package'] + ' ' + countries['version']!r}",
         "COUNTRIES: Final[frozenset[str]] = frozenset(",
@@ -71,7 +87,7 @@ def tables_module(tables: dict[str, dict[str, Any]], countries: dict[str, Any]) 
         ")",
         "",
     ]
-    return "\n".join(header(tables, countries) + body).encode("utf-8")
+    return "\n".join(header(tables, countries, older) + body).encode("utf-8")
 
 
 def _constant(note_id: str) -> str:
@@ -81,11 +97,12 @@ def _constant(note_id: str) -> str:
     return name
 
 
-def notes_module(tables: dict[str, dict[str, Any]]) -> bytes:
-    """``codec/_notes.py``: the ids of every note the tables carry, as a ``StrEnum``."""
-    ids = sorted({n["id"] for table in tables.values() for n in table["notes"]})
+def notes_module(tables: dict[str, dict[str, Any]], older: dict[str, list[dict[str, Any]]] | None = None) -> bytes:
+    """``codec/_notes.py``: the ids of every note the tables (of every kept version) carry, as a ``StrEnum``."""
+    every = [*tables.values(), *(t for kept in (older or {}).values() for t in kept)]
+    ids = sorted({n["id"] for table in every for n in table["notes"]})
     lines = [
-        *header(tables),
+        *header(tables, None, older),
         '"""The ids of the notes the tables carry (``spec/readings.toml``), one constant each."""',
         "",
         "import enum",
@@ -113,40 +130,122 @@ def _call(indent: str, head: str, args: list[str]) -> list[str]:
     return [f"{indent}{head}(", *(f"{indent}    {a}," for a in args), f"{indent})"]
 
 
-def _attribute(name: str, annotation: str, required: bool, secret: bool = False) -> list[str]:
-    validator, converter = _VALIDATORS[annotation]
+def _attribute(name: str, annotations: list[str], required: bool, secret: bool = False) -> list[str]:
+    if len(annotations) == 1:
+        validator, converter = _VALIDATORS[annotations[0]]
+        validator = f"_v.{validator}" if required else f"_v.optional_{validator}"
+    else:  # the kept versions type it differently: any of their types (no converter)
+        converter = None
+        each = ", ".join(f"_v.{_VALIDATORS[a][0]}" for a in annotations)
+        validator = f"_v.any_of({each})" if required else f"_v.optional_any_of({each})"
     args = [] if required else ["default=None"]
     if converter:
         args.append(f"converter=_v.{converter}")
-    args.append(f"validator=_v.{validator}" if required else f"validator=_v.optional_{validator}")
+    args.append(f"validator={validator}")
     if secret:
         args.append("repr=_v.redact")
-    typed = annotation if required else f"{annotation} | None"
+    union = " | ".join(annotations)
+    typed = union if required else f"{union} | None"
     return _call("    ", f"{name}: {typed} = attrs.field", args)
 
 
-def _request_class(name: str, table: dict[str, Any]) -> list[str]:
+@dataclass
+class _Member:
+    """One attribute of a generated class: a variable (or parameter) of any kept version."""
+
+    name: str  # the wire name, as the newest document having it spells it
+    attribute: str
+    annotations: list[str]  # the Python types its kept versions give it, newest first
+    required: bool  # required by every kept version (and since each one's first version)
+    secret: bool
+    only_in: list[str]  # the versions having it, when the newest does not
+
+
+def _members(
+    versions: list[dict[str, Any]], rows: Callable[[dict[str, Any]], list[dict[str, Any]]], annotation: Any
+) -> list[_Member]:
+    """The attributes of one class over every kept version (*versions*, newest first): the newest's
+    rows in its order, then each row only older documents have (the newest spelling and type first)."""
+    members: dict[str, _Member] = {}
+    for table in versions:
+        first = table["version_history"][0]["version"]
+        for row in rows(table):
+            typed = annotation(table, row)
+            m = members.get(row["key"])
+            if m is None:
+                only = [] if table is versions[0] else [table["document_version"]]
+                m = members[row["key"]] = _Member(
+                    row["name"], row["attribute"], [typed], True, bool(row.get("secret")), only
+                )
+            elif typed not in m.annotations:
+                m.annotations.append(typed)
+            elif m.only_in and table["document_version"] not in m.only_in:
+                m.only_in.append(table["document_version"])
+            m.secret = m.secret or bool(row.get("secret"))
+            m.required = m.required and row.get("presence") == "required" and row.get("since", first) == first
+    for table in versions:
+        keys = {row["key"] for row in rows(table)}
+        for m in members.values():
+            if m.name.lower() not in keys:
+                m.required = False  # absent from a kept version: a request of that version lacks it
+    return list(members.values())
+
+
+def _kind_type(table: dict[str, Any], row: dict[str, Any]) -> str:
+    annotation = KIND_TYPES.get(row["kind"])
+    if annotation is None:
+        name = table["endpoint"]["name"]
+        raise ValueError(f"{name}.request.{row['name']}: kind {row['kind']!r} has no Python type in spec/codegen.py")
+    return annotation
+
+
+def _param_type(table: dict[str, Any], row: dict[str, Any]) -> str:
+    return PARAM_TYPES[row["type"]]
+
+
+def _which(versions: list[dict[str, Any]]) -> str:
+    newest = versions[0]["document_version"]
+    older = [t["document_version"] for t in versions[1:]]
+    return f"document {newest}" + (f" (and {', '.join(older)} kept beside it)" if older else "")
+
+
+def _older_only(members: list[_Member]) -> list[str]:
+    """Docstring lines naming the attributes only older documents have."""
+    older = [m for m in members if m.only_in]
+    if not older:
+        return []
+    listed = "; ".join(f"{m.name} ({', '.join(sorted(m.only_in))})" for m in older)
+    return [
+        "",
+        f"    Only older documents have: {listed} -- kept so that a codec bound to those versions carries",
+        "    them; optional here, and refused with -2 by a codec bound to a version without them.",
+    ]
+
+
+def _request_class(name: str, versions: list[dict[str, Any]]) -> list[str]:
+    members = _members(versions, lambda t: t["request"]["fields"], _kind_type)
+    doc = [f'    """An !{name} request: the variables of {_which(versions)}, in its order.', *_older_only(members)]
+    doc[-1] += '"""'
     lines = [
         "@attrs.frozen(kw_only=True)",
         f"class {name}Request:",
-        f'    """An !{name} request: the variables of document {table["document_version"]}, in its order."""',
+        *doc,
         "",
         f"    ENDPOINT: ClassVar[str] = {json.dumps(name)}",
         "",
     ]
-    for f in table["request"]["fields"]:
-        annotation = KIND_TYPES.get(f["kind"])
-        if annotation is None:
-            raise ValueError(f"{name}.request.{f['name']}: kind {f['kind']!r} has no Python type in spec/codegen.py")
-        lines += _attribute(f["attribute"], annotation, f["presence"] == "required", f["secret"])
+    for m in members:
+        lines += _attribute(m.attribute, m.annotations, m.required, m.secret)
     return lines
 
 
-def _response_class(name: str, table: dict[str, Any]) -> list[str]:
+def _response_class(name: str, versions: list[dict[str, Any]]) -> list[str]:
+    members = _members(versions, lambda t: t["responses"]["parameters"], _param_type)
     lines = [
         "@attrs.frozen(kw_only=True)",
         f"class {name}Response:",
-        f'    """An !{name} answer in any format: the parameters of document {table["document_version"]}, in its order.',
+        f'    """An !{name} answer in any format: the parameters of {_which(versions)}, in its order.',
+        *_older_only(members),
         "",
         "    ``deviations`` lists how a decoded body departed from the documents' letter (lenient",
         '    decoding only); it takes no part in equality."""',
@@ -154,24 +253,29 @@ def _response_class(name: str, table: dict[str, Any]) -> list[str]:
         f"    ENDPOINT: ClassVar[str] = {json.dumps(name)}",
         "",
     ]
-    for p in table["responses"]["parameters"]:
-        lines += _attribute(p["attribute"], PARAM_TYPES[p["type"]], p["name"] == "errorCode")
+    for m in members:
+        lines += _attribute(m.attribute, m.annotations, m.name == "errorCode")
     lines.append("    deviations: tuple[Deviation, ...] = attrs.field(default=(), eq=False, repr=False)")
     return lines
 
 
-def models_module(tables: dict[str, dict[str, Any]]) -> bytes:
-    """``codec/_models.py``: the typed classes of every endpoint, from its table."""
+def models_module(tables: dict[str, dict[str, Any]], older: dict[str, list[dict[str, Any]]] | None = None) -> bytes:
+    """``codec/_models.py``: the typed classes of every endpoint, from its tables -- the newest
+    document's and every older one's kept in spec/sources (*older*, oldest first)."""
     names = sorted(tables)
+    kept = {n: [tables[n], *reversed((older or {}).get(n, []))] for n in names}  # newest first
     exported = ["REQUEST_CLASSES", "RESPONSE_CLASSES", "Request", "Response"]
     exported += [f"{n}{kind}" for n in names for kind in ("Request", "Response")]
     lines = [
-        *header(tables),
+        *header(tables, None, older),
         '"""Typed requests and responses of every endpoint: frozen attrs classes made from the tables.',
         "",
         "Attribute names are the tables' Python spellings of the wire names (``checkFONIsUnique`` ->",
         "``check_fon_is_unique``); types follow each variable's value kind (``codec/kinds.py``) and each",
-        "parameter's type.  Required variables have no default; the others default to None (absent).",
+        "parameter's type.  A class carries the variables of every document version kept in",
+        "spec/sources: one only older documents have comes after the newest's, and one that versions",
+        "type differently is typed as the union of their types.  Variables every kept version requires",
+        "have no default; the others default to None (absent).",
         '"""',
         "",
         "from __future__ import annotations",
@@ -189,8 +293,8 @@ def models_module(tables: dict[str, dict[str, Any]]) -> bytes:
         "]",
     ]
     for name in names:
-        lines += ["", "", *_request_class(name, tables[name])]
-        lines += ["", "", *_response_class(name, tables[name])]
+        lines += ["", "", *_request_class(name, kept[name])]
+        lines += ["", "", *_response_class(name, kept[name])]
     requests = " | ".join(f"{n}Request" for n in names)
     responses = " | ".join(f"{n}Response" for n in names)
     lines += [

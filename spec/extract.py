@@ -109,21 +109,29 @@ def _history(doc: Document) -> list[dict[str, Any]]:
         version, change = match.groups()
         if history and version_key(version) <= version_key(history[-1]["version"]):
             raise doc.error(line.number, f"a version after {history[-1]['version']}", version)
-        kind = change.split(":", 1)[0].strip().lower() if ":" in change else ""
-        # the names are the quoted words before "parameter(s)"; later quotes are values
-        names = _QUOTED.findall(re.split(r"\bparameters?\b", change, maxsplit=1)[0])
-        history.append(
-            {
-                "version": version,
-                "change": change,
-                "added": sorted(names) if kind == "added" else [],
-                "changed": sorted(names) if kind == "changed" else [],
-                "line": line.number,
-            }
-        )
+        named: dict[str, set[str]] = {"added": set(), "changed": set(), "removed": set()}
+        for kind, clause in _clauses(change):
+            # the names are the quoted words before "parameter(s)"; later quotes are values
+            named[kind].update(_QUOTED.findall(re.split(r"\bparameters?\b", clause, maxsplit=1)[0]))
+        history.append({"version": version, "change": change, **{k: sorted(v) for k, v in named.items()}})
+        history[-1]["line"] = line.number
     if not history:
         raise doc.error(start.number + 1, "at least one version line", "nothing")
     return history
+
+
+_CLAUSE = re.compile(r"\b(Added|Changed|Removed):")
+
+
+def _clauses(change: str) -> list[tuple[str, str]]:
+    """``Added: "a" parameter. Removed: "b" parameter.`` -> ``[("added", ' "a" parameter. '),
+    ("removed", ' "b" parameter.')]``: each clause of a history line, by the word that opens it
+    (a line opening with none, like ``Original version.``, has no clause)."""
+    marks = list(_CLAUSE.finditer(change))
+    return [
+        (m.group(1).lower(), change[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(change)])
+        for i, m in enumerate(marks)
+    ]
 
 
 def version_key(version: str) -> tuple[int, int]:
@@ -159,11 +167,16 @@ def _request_fields(doc: Document, table: Table, history: list[dict[str, Any]]) 
     i_allowed = cols.index("allowed values") if "allowed values" in cols else None
     since: dict[str, str] = {}
     changed: dict[str, list[str]] = {}
+    removed: dict[str, int] = {}  # removed (and not added again) -> the history line saying so
     for entry in history:
         for name in entry["added"]:
-            since.setdefault(name, entry["version"])
+            if name not in since or name in removed:  # added again after a removal: since then
+                since[name] = entry["version"]
+            removed.pop(name, None)
         for name in entry["changed"]:
             changed.setdefault(name, []).append(entry["version"])
+        for name in entry["removed"]:
+            removed[name] = entry["line"]
     fields = []
     seen: set[str] = set()
     for row in table.rows:
@@ -212,7 +225,12 @@ def _request_fields(doc: Document, table: Table, history: list[dict[str, Any]]) 
         fields.append(field)
     if not fields:
         raise doc.error(table.header.number + 1, "at least one request variable", "none")
-    unknown = (set(since) | set(changed)) - {f["name"] for f in fields}
+    in_table = {f["name"] for f in fields}
+    still_there = sorted(set(removed) & in_table, key=removed.__getitem__)
+    if still_there:
+        expected = "a removed variable to be gone from the request table"
+        raise doc.error(removed[still_there[0]], expected, still_there[0])
+    unknown = (set(since) | set(changed)) - in_table - set(removed)
     if unknown:
         entry = next(e for e in history if unknown & set(e["added"] + e["changed"]))  # the first line naming one
         named = ", ".join(sorted(unknown & set(entry["added"] + entry["changed"])))

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from .diff import condition_phrases
 from .document import DocumentError
+from .extract import version_key
 
 __all__ = ["OPENAPI_FILE", "load_tables", "openapi_document", "openapi_files", "render_openapi"]
 
@@ -585,6 +586,13 @@ def openapi_files(tables: dict[str, Table], countries: dict[str, Any]) -> dict[P
     return {OPENAPI_FILE: render_openapi(tables, countries)}
 
 
+def _newer(table: Table, than: Table) -> bool:
+    try:
+        return version_key(table["document_version"]) > version_key(than["document_version"])
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
 def load_tables(folder: Path) -> tuple[dict[str, Table], dict[str, Any]]:
     """The endpoint tables and the country list of a tables folder (``spec/tables``)."""
     tables: dict[str, Table] = {}
@@ -597,7 +605,9 @@ def load_tables(folder: Path) -> tuple[dict[str, Table], dict[str, Any]]:
         if path.name == "countries.json":
             countries = data
         elif isinstance(data, dict) and "endpoint" in data and "request" in data:
-            tables[data["endpoint"]["name"]] = data
+            name = data["endpoint"]["name"]  # the newest of each endpoint (older ones are NAME-VERSION.json)
+            if name not in tables or _newer(data, tables[name]):
+                tables[name] = data
     if countries is None or not tables:
         found = ", ".join(sorted(p.name for p in folder.glob("*.json"))) or "no table"
         raise DocumentError(str(folder), 0, "the endpoint tables and countries.json", found)

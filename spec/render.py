@@ -21,7 +21,19 @@ from .document import DocumentError, read_document
 from .extract import extract, version_key
 from .openapi import openapi_files
 
-__all__ = ["ROOT", "SOURCES", "latest_sources", "render_all", "render_table", "table_from_document", "write_files"]
+__all__ = [
+    "ROOT",
+    "SOURCES",
+    "documents",
+    "latest_sources",
+    "older_table_path",
+    "render_all",
+    "render_table",
+    "stale_tables",
+    "table_from_document",
+    "version_tables",
+    "write_files",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "spec" / "sources"
@@ -31,6 +43,7 @@ NOTES_MODULE = Path("codec") / "_notes.py"
 MODELS_MODULE = Path("codec") / "_models.py"
 
 _SOURCE_NAME = re.compile(r"^(\w+)-(\d+\.\d+)\.txt$")
+_OLDER_TABLE = re.compile(r"^(\w+)-(\d+\.\d+)\.json$")
 
 
 def table_from_document(
@@ -52,42 +65,91 @@ def render_table(table: dict[str, Any]) -> bytes:
     return (json.dumps(table, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def latest_sources(sources: Path = SOURCES) -> list[Path]:
-    """The newest document of each endpoint in *sources* (named ``Endpoint-1.05.txt``)."""
-    newest: dict[str, tuple[tuple[int, int], Path]] = {}
+def documents(sources: Path = SOURCES) -> dict[str, list[Path]]:
+    """Every document in *sources* (named ``Endpoint-1.05.txt``), by the endpoint its name gives,
+    oldest first."""
+    found: dict[str, list[tuple[tuple[int, int], Path]]] = {}
     for path in sorted(sources.glob("*.txt")):
         m = _SOURCE_NAME.match(path.name)
         if not m:
             raise DocumentError(
                 str(path), 0, "a source named ENDPOINT-VERSION.txt (e.g. AutoApplyIdA-1.05.txt)", path.name
             )
-        version = version_key(m.group(2))
-        if m.group(1) not in newest or newest[m.group(1)][0] < version:
-            newest[m.group(1)] = (version, path)
-    if not newest:
+        found.setdefault(m.group(1), []).append((version_key(m.group(2)), path))
+    if not found:
         raise DocumentError(str(sources), 0, "at least one document", "an empty folder")
-    return [p for _, p in sorted(newest.values(), key=lambda v: v[1].name)]
+    return {name: [p for _, p in sorted(docs)] for name, docs in sorted(found.items())}
+
+
+def latest_sources(sources: Path = SOURCES) -> list[Path]:
+    """The newest document of each endpoint in *sources* (named ``Endpoint-1.05.txt``)."""
+    return [docs[-1] for docs in documents(sources).values()]
+
+
+def _named_as_its_file(path: Path, table: dict[str, Any]) -> None:
+    """The endpoint and version a document's file name gives are the ones its text gives: the
+    codec binds ``version="1.05"`` to the table of ``ENDPOINT-1.05.txt``."""
+    m = _SOURCE_NAME.match(path.name)
+    assert m is not None  # documents() checked every name
+    endpoint, version = m.groups()
+    if table["endpoint"]["name"] != endpoint:
+        raise DocumentError(
+            str(path), 0, f"a document of {endpoint} (as its file name says)", table["endpoint"]["name"]
+        )
+    if table["document_version"] != version:
+        line = table["version_history"][-1]["source_line"]
+        expected = f"the last version of the history to be {version} (as the file name says)"
+        raise DocumentError(str(path), line, expected, table["document_version"])
+
+
+def version_tables(sources: Path = SOURCES) -> dict[str, list[dict[str, Any]]]:
+    """Every endpoint's tables, one per document in *sources*, oldest first (the last is the
+    newest, the one ``spec/tables/ENDPOINT.json`` holds)."""
+    countries = load_countries()
+    readings = load_readings()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, paths in documents(sources).items():
+        out[name] = []
+        for path in paths:
+            table = table_from_document(path, countries, readings)
+            _named_as_its_file(path, table)
+            out[name].append(table)
+    return out
+
+
+def older_table_path(name: str, version: str) -> Path:
+    """Where the table of an older document is kept, beside the newest: ``spec/tables/NAME-VERSION.json``."""
+    return TABLES / f"{name}-{version}.json"
 
 
 def render_all(sources: Path = SOURCES) -> dict[Path, bytes]:
-    """Every file regenerate writes, relative to the project root."""
+    """Every file regenerate writes, relative to the project root: for each endpoint the newest
+    document's table (``spec/tables/NAME.json``) and every older document's
+    (``spec/tables/NAME-VERSION.json``), the country list, the codec's generated modules (which
+    carry every version) and the OpenAPI description (of the newest)."""
     countries = load_countries()
-    readings = load_readings()
-    tables: dict[str, dict[str, Any]] = {}
+    every = version_tables(sources)
+    tables = {name: versions[-1] for name, versions in every.items()}
+    older = {name: versions[:-1] for name, versions in every.items()}
     out: dict[Path, bytes] = {}
-    for path in latest_sources(sources):
-        table = table_from_document(path, countries, readings)
-        name = table["endpoint"]["name"]
-        if name in tables:
-            raise DocumentError(str(path), 0, "one document per endpoint", f"a second document for {name}")
-        tables[name] = table
-        out[TABLES / f"{name}.json"] = render_table(table)
+    for name, versions in every.items():
+        out[TABLES / f"{name}.json"] = render_table(versions[-1])
+        for table in versions[:-1]:
+            out[older_table_path(name, table["document_version"])] = render_table(table)
     out[TABLES / "countries.json"] = render_table(countries)
-    out[CODEC_MODULE] = tables_module(tables, countries)
-    out[NOTES_MODULE] = notes_module(tables)
-    out[MODELS_MODULE] = models_module(tables)
+    out[CODEC_MODULE] = tables_module(tables, countries, older)
+    out[NOTES_MODULE] = notes_module(tables, older)
+    out[MODELS_MODULE] = models_module(tables, older)
     out.update(openapi_files(tables, countries))  # spec/openapi.json
     return out
+
+
+def stale_tables(files: dict[Path, bytes], root: Path = ROOT) -> list[Path]:
+    """Tables of older documents in ``spec/tables/`` that *files* (what regenerate writes) no
+    longer has: their document left ``spec/sources/`` (regenerate removes them, check reports them)."""
+    folder = root / TABLES
+    kept = [folder / rel.name for rel in files if rel.parent == TABLES]
+    return sorted(TABLES / p.name for p in folder.glob("*-*.json") if _OLDER_TABLE.match(p.name) and p not in kept)
 
 
 def write_files(files: dict[Path, bytes], root: Path = ROOT) -> list[Path]:

@@ -127,14 +127,20 @@ def family(name: str, about: str, *, phase: str) -> Callable[[Family], Family]:
     return register
 
 
-@functools.cache
-def catalog() -> tuple[Check, ...]:
+def catalog(versions: Mapping[str, str] | None = None) -> tuple[Check, ...]:
     """Every check of every endpoint, in run order: per endpoint, phase by phase, the families of
-    a phase in the order they were registered."""
+    a phase in the order they were registered.  Each endpoint's checks are made from the table of
+    the document version *versions* names for it (default: its newest)."""
+    return _catalog(tuple(sorted((versions or {}).items())))
+
+
+@functools.cache
+def _catalog(versions: tuple[tuple[str, str], ...]) -> tuple[Check, ...]:
     families = sorted(_MAKERS.items(), key=lambda item: item[1][:2])
+    bound = dict(versions)
     out: list[Check] = []
     for name in sorted(codec.ENDPOINTS):
-        spec = codec.ENDPOINTS[name]
+        spec = codec.endpoint_spec(name, bound.get(name))
         for family_name, (_, _, make) in families:
             for check in make(spec):
                 if check.family != family_name or check.endpoint != spec.name:
@@ -179,7 +185,7 @@ def requires(spec: codec.EndpointSpec, *extra: str) -> frozenset[str]:
 def success(spec: codec.EndpointSpec, row: str, **kw: Any) -> Expectation:
     """A success code of the endpoint (the statuses its action allows, where it has statuses)."""
     note = codec.NoteId.CLICK_THROUGH_TEST_ORDERS if spec.statuses else None
-    return Expectation(codes=success_codes(spec.name), row=row, note=note, **kw)
+    return Expectation(codes=success_codes(spec.name, spec.version), row=row, note=note, **kw)
 
 
 def probe(ctx: RunContext, endpoint: str, pairs: Any, expect: Expectation, **send: Any) -> tuple[Exchange, Verdict]:

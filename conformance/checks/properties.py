@@ -57,7 +57,7 @@ def valid_requests(spec: codec.EndpointSpec) -> Iterator[Check]:
 
 def _run_valid(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
     strategy = st.tuples(
-        valid_wire(spec.name, **_login_kwargs(ctx, spec)), st.sampled_from(["as-is", "upper", "lower", "swap"])
+        valid_wire(spec, **_login_kwargs(ctx, spec)), st.sampled_from(["as-is", "upper", "lower", "swap"])
     )
 
     def one(value: tuple[dict[str, str], str]) -> tuple[Exchange, Verdict]:
@@ -85,7 +85,7 @@ def single_faults(spec: codec.EndpointSpec) -> Iterator[Check]:
 
 
 def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
-    strategy = single_fault(spec.name, **_login_kwargs(ctx, spec))
+    strategy = single_fault(spec, **_login_kwargs(ctx, spec))
 
     def one(value: Any) -> tuple[Exchange, Verdict] | None:
         wire, fault = value
@@ -94,7 +94,7 @@ def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
         # the fault must survive the wire and earn the same code under both readings
         for strict in (True, False):
             try:
-                codec.decode_request(spec.name, body, strict=strict)
+                codec.decode_request(spec.name, body, strict=strict, version=spec.version)
                 assume(False)
             except codec.RequestRejected as exc:
                 assume(exc.code == fault.code)

@@ -83,7 +83,7 @@ def _run_presence(spec: codec.EndpointSpec, f: FieldSpec, blank: bool, ctx: RunC
 @family("over-length", "a value one character over its limit earns -4 naming the variable", phase="boundary")
 def over_length(spec: codec.EndpointSpec) -> Iterator[Check]:
     for f in spec.fields:
-        bad = invalid_values(spec.name, f.name)
+        bad = invalid_values(spec, f.name)
         over = [b for b in bad if b[2] == "max_length"]
         if over and f.name not in LOGIN_FIELDS:
             value = over[0][0]
@@ -195,7 +195,7 @@ def _outside(spec: codec.EndpointSpec, country: bool) -> Iterator[tuple[FieldSpe
     """Each variable with values outside its allowed ones (and not over its limit): those whose
     values break the country rule when *country*, the others otherwise."""
     for f in spec.fields:
-        bad = [b for b in invalid_values(spec.name, f.name) if b[2] != "max_length"]
+        bad = [b for b in invalid_values(spec, f.name) if b[2] != "max_length"]
         if bad and any(rule == "country" for _, _, rule in bad) == country:
             yield f, bad
 

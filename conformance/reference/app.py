@@ -28,6 +28,7 @@ import contextlib
 import logging
 import traceback
 import weakref
+from collections.abc import Mapping
 from typing import Final
 
 from codec import RequestRejected
@@ -85,9 +86,10 @@ class ReferenceApp:
         max_concurrency: int,
         queue_timeout: float,
         prices: Prices | None,
+        versions: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
-        self.vendor = Vendor(store, prices=prices, strict=strict)
+        self.vendor = Vendor(store, prices=prices, strict=strict, versions=versions)
         self.require_https = require_https
         self.max_body = max_body
         self.body_timeout = body_timeout
@@ -124,6 +126,7 @@ class ReferenceApp:
 
     async def _exchange(self, endpoint: str, scope: Scope, receive: Receive, send: Send) -> None:
         method = request_method(scope)  # exactly as sent: ``post`` is not POST and earns -17
+        version = self.vendor.version(endpoint)
         scheme = str(scope.get("scheme", "http")) if self.require_https else "https"
         body = b""
         close = False
@@ -137,28 +140,34 @@ class ReferenceApp:
             if problem is _TOO_SLOW:
                 close = True
                 logger.warning("%s: body not complete within %ss", endpoint, self.body_timeout)
-                answer = unknown_error(endpoint, requested_format(endpoint, body, method))
+                answer = unknown_error(endpoint, self._format(endpoint, body, method), version=version)
             elif problem is _TOO_LARGE or problem is _TOO_LARGE_UNREAD:
                 close = problem is _TOO_LARGE_UNREAD
                 logger.warning("%s: body over %d bytes", endpoint, self.max_body)
-                answer = oversized_answer(endpoint, sent, self.max_body, method=method, scheme=scheme)
+                answer = oversized_answer(endpoint, sent, self.max_body, method=method, scheme=scheme, version=version)
             else:
                 answer = await self._answer(endpoint, body, method, scheme, header(scope, b"content-type"))
             encoded = answer.encode()
         except Exception as exc:
             try:
-                fmt = requested_format(endpoint, body, method)
+                fmt = self._format(endpoint, body, method)
             except Exception:
                 fmt = None
-            answer = self._failed(endpoint, exc, fmt, None)
+            answer = self._failed(endpoint, exc, fmt, None, version)
             encoded = answer.encode()
         logger.info("%s %s: answered %s (order %s)", method, endpoint, answer.response.error_code, answer.order_number)
         await self._send(send, encoded.status, encoded.content_type, encoded.body, close=close)
 
+    def _format(self, endpoint: str, body: bytes, method: str) -> int | None:
+        """The format to answer in (the codec's reading, by the version *endpoint* speaks)."""
+        return requested_format(endpoint, body, method, self.vendor.version(endpoint))
+
     @staticmethod
-    def _failed(endpoint: str, exc: BaseException, fmt: int | None, order_number: int | None) -> Answer:
+    def _failed(
+        endpoint: str, exc: BaseException, fmt: int | None, order_number: int | None, version: str | None
+    ) -> Answer:
         """Log an internal failure (type and place only) and answer -14 in *fmt*."""
-        answer = unknown_error(endpoint, fmt, order_number)
+        answer = unknown_error(endpoint, fmt, order_number, version=version)
         logger.error(
             "%s: internal failure, answered %d (order %s): %s at %s",
             endpoint,
@@ -211,7 +220,7 @@ class ReferenceApp:
         try:
             request = self.vendor.decode(endpoint, body, method=method, scheme=scheme, content_type=content_type)
         except RequestRejected as exc:
-            return refused(endpoint, exc)
+            return refused(endpoint, exc, version=self.vendor.version(endpoint))
         order = getattr(request, "order_number", None)
         name, password = getattr(request, "login_name", None), getattr(request, "login_password", None)
         if name is not None and password is not None:
@@ -225,13 +234,15 @@ class ReferenceApp:
                 await semaphore.acquire()
         except TimeoutError:
             logger.warning("%s: waited over %ss for the store: answered -14", endpoint, self.queue_timeout)
-            return unknown_error(endpoint, requested_format(endpoint, body, method))
+            return unknown_error(endpoint, self._format(endpoint, body, method), version=self.vendor.version(endpoint))
         try:
             return await self.store.run(self.vendor.answer, endpoint, request)
         except Exception as exc:
             # the order number a click-through names is worth logging; nothing else of the request is
             number = order_number_named(order) if isinstance(order, str) else None
-            return self._failed(endpoint, exc, requested_format(endpoint, body, method), number)
+            return self._failed(
+                endpoint, exc, self._format(endpoint, body, method), number, self.vendor.version(endpoint)
+            )
         finally:
             semaphore.release()
 
@@ -257,12 +268,15 @@ def make_app(
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
     prices: Prices | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> ReferenceApp:
     """The reference server's ASGI app over *store*.
 
     *require_https*: a request whose scope scheme is not https earns -1 (False: every request is
     treated as if it came over HTTPS, for ``--no-tls``).  *strict*: decode with the notes' strict
     readings (False: lenient).  *prices*: the price list (default the packaged ``prices.toml``).
+    *versions*: the document version each endpoint speaks (``{endpoint: version}``, see
+    :class:`~conformance.reference.vendor.Vendor`; default: every endpoint's newest).
     """
     return ReferenceApp(
         store,
@@ -273,4 +287,5 @@ def make_app(
         max_concurrency=max_concurrency,
         queue_timeout=queue_timeout,
         prices=prices,
+        versions=versions,
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..arguments import port, positive_int, positive_seconds
+from ..versions import VERSION_HELP, describe, parse_versions
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT
 from .credentials import (
     SASP_MAX,
@@ -224,6 +225,9 @@ _SERVE_EXAMPLES: Final = f"""examples:
       accounts and SASP sessions from a chmod-600 file, lines 'account NAME:PASSWORD' and 'sasp ID:NAME'
   python -m conformance serve --no-tls --port 8080 --db :memory: --head-timeout 2
       plain HTTP, a throw-away database, and 2 s for a connection to send its request head
+  python -m conformance serve --accounts-file accounts.txt --version AutoApplyIdA=1.03
+      serve AutoApplyIdA as document 1.03 says (UpdateUserEvClickThrough: its newest document);
+      --version 1.02 alone serves every endpoint that has a version 1.02 as that version
 
 bounds: a connection has --head-timeout seconds (default {DEFAULT_HEAD_TIMEOUT:g}) from accept to finish its TLS
 handshake and send a whole request head; a body --body-timeout (default {DEFAULT_BODY_TIMEOUT:g}) and --max-body bytes
@@ -282,6 +286,13 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--db", help="database file (default DATA_DIR/reference.sqlite3; ':memory:' = throw-away)")
     p.add_argument("--lenient", action="store_true", help="decode requests with the notes' lenient readings")
+    p.add_argument(
+        "--version",
+        action="append",
+        default=[],
+        metavar="[ENDPOINT=]V",
+        help="serve an older document version: judge requests and word answers by its table. " + VERSION_HELP,
+    )
     _add_credential_options(p)
     p.add_argument("--max-body", type=positive_int, default=DEFAULT_MAX_BODY, help="request body limit in bytes")
     p.add_argument(
@@ -359,15 +370,22 @@ def _credentials(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``serve``: 0 after a clean stop, 1 when the server cannot start (a one-line reason)."""
+    """``serve``: 0 after a clean stop, 1 when the server cannot start, 2 for a --version no table
+    has (a one-line reason)."""
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
-    options = {
+    options: dict[str, Any] = {
         "max_body": args.max_body,
         "body_timeout": args.body_timeout,
         "max_concurrency": args.max_concurrency,
         "queue_timeout": args.queue_timeout,
     }
+    try:
+        versions = parse_versions(args.version)
+    except ValueError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 2
+    options["versions"] = versions
     try:
         accounts, sessions = _credentials(args)
         with contextlib.ExitStack() as stack:
@@ -384,6 +402,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 print(f"CA file {group.ca_file}", flush=True)
             if group.plain_url:
                 print(f"plain HTTP (answers -1) {group.plain_url}", flush=True)
+            print(f"documents {describe(versions)}", flush=True)
             asyncio.run(group.serve(handle_signals=True))
     except (StoreError, CredentialError) as exc:  # names the file: a damaged database, a foreign WAL, a bad line...
         print(f"serve: {exc}", file=sys.stderr)

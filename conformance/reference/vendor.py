@@ -14,6 +14,7 @@ serialized unit and an acknowledged order is committed before its answer is enco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import codec
@@ -30,12 +31,34 @@ __all__ = ["Vendor"]
 class Vendor:
     """The vendor over a :class:`~conformance.reference.store.Store` (see the module docstring).
 
-    *strict* picks the notes' strict readings when decoding requests (False: the lenient ones)."""
+    *strict* picks the notes' strict readings when decoding requests (False: the lenient ones);
+    *versions* the document version each endpoint speaks (``{endpoint: version}``; an endpoint
+    not named speaks its newest document): its requests are judged, and its answers worded and
+    laid out, by that version's table."""
 
-    def __init__(self, store: Store, *, prices: Prices | None = None, strict: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        prices: Prices | None = None,
+        strict: bool = True,
+        versions: Mapping[str, str] | None = None,
+    ) -> None:
         self.store = store
         self.prices = prices if prices is not None else Prices.load()
         self.strict = strict
+        self.versions: Mapping[str, str] = {
+            codec.canonical_endpoint(name): codec.endpoint_spec(name, version).version
+            for name, version in (versions or {}).items()
+        }
+
+    def version(self, endpoint: str) -> str | None:
+        """The document version *endpoint* speaks (None: its newest)."""
+        return self.versions.get(endpoint)
+
+    def spec(self, endpoint: str) -> codec.EndpointSpec:
+        """*endpoint*'s table, bound to the version it speaks."""
+        return codec.endpoint_spec(endpoint, self.versions.get(endpoint))
 
     # ------------------------------------------------------------------ decoding (no store)
 
@@ -43,11 +66,12 @@ class Vendor:
         """The typed request, or :class:`codec.RequestRejected` (answered with :func:`~.answers.refused`).
 
         A method that is not exactly POST earns -17 (:func:`conformance.asgi.method_refusal`)."""
-        refusal = method_refusal(endpoint, method)
+        version = self.versions.get(endpoint)
+        refusal = method_refusal(endpoint, method, version)
         if refusal is not None:
             raise refusal
         return codec.decode_request(
-            endpoint, body, method=method, scheme=scheme, content_type=content_type, strict=self.strict
+            endpoint, body, method=method, scheme=scheme, content_type=content_type, strict=self.strict, version=version
         )
 
     # ------------------------------------------------------------------ answering (store thread)

@@ -359,7 +359,7 @@ INVALID = [
     ("encode-request", CLICK, b'{"loginName": "a"}', -3, "loginPassword"),
     ("encode-request", AUTO, b"not json", None, None),
     ("encode-request", AUTO, b"[1, 2]", None, None),
-    ("encode-request", CLICK, b'{"loginName": 1.5}', None, None),
+    ("encode-request", CLICK, b'{"loginName": 1.5}', None, "loginName"),
     (
         "encode-request",
         CLICK,
