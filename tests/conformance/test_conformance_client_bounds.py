@@ -1,7 +1,7 @@
 """Client mode under hostile clients and adapters (issue 11): bounded in memory, cut texts, no traceback.
 
 Each attack runs the kit in a child process (``tests.support.peak_rss``), against a hostile program
-on loopback, and reads the kit's own peak RSS (``ru_maxrss``): it stays under :data:`BUDGET_MIB`.
+on loopback, and reads the kit's own peak RSS (``VmHWM``): it stays under :data:`BUDGET_MIB`.
 Before these bounds: 8 requests of 50 MB took the kit to 763 MiB, a 300 MB line from an adapter to
 1.5 GiB, 61 answers of 20 MB to 5.9 GiB, and JSON nested 100,000 deep was a traceback.
 """
