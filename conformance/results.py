@@ -68,7 +68,9 @@ class Finding:
 class Exchange:
     """One HTTP request and what came back (or the transport error): a request the kit sent to a
     server, or one a client program sent to the checking vendor.  ``endpoint`` is None for a
-    path that names none; ``response_format`` is the format the answer must use (None: either)."""
+    path that names none; ``response_format`` is the format the answer must use (None: either);
+    ``error`` says in one line why no whole answer came (then ``body`` is what came, if any);
+    ``content_encoding`` is the answer's Content-Encoding (its body left as sent)."""
 
     endpoint: str | None
     method: str
@@ -81,6 +83,7 @@ class Exchange:
     error: str | None = None
     elapsed: float = 0.0
     request_content_type: str | None = None
+    content_encoding: str | None = None
 
 
 @attrs.frozen(kw_only=True)
