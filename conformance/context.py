@@ -148,6 +148,11 @@ class RunContext:
         return self._run.refused
 
     @property
+    def deadline(self) -> float | None:
+        """When the run must end (``time.monotonic()``; ``--max-duration``), if ever."""
+        return self._run.pacing.deadline
+
+    @property
     def stopped(self) -> str | None:
         """Why the run stopped (its budget or deadline, a signal), once it has."""
         return self._run.stopped

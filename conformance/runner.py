@@ -13,13 +13,15 @@ the run interrupted.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import fnmatch
 import secrets as pysecrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import codec
 
@@ -188,6 +190,17 @@ def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
 
 Progress = Callable[[Result, int, int], None]
 
+DEFAULT_WORKERS: Final = 4
+"""Checks run at once by default (``--workers``): enough to hide a real server's round trips,
+few enough to stay polite."""
+
+
+def planned_requests(checks: Iterable[Check], target: Target, examples: int) -> int:
+    """The most requests a run of *checks* against *target* sends when every check passes: the
+    credentials check and each check that will run (a failing Hypothesis check sends more as it
+    shrinks; ``--max-requests`` caps it)."""
+    return 1 + sum(c.planned(examples) for c in checks if unmet_requirement(c, target) is None)
+
 
 def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> Outcome:
     finding = Finding(
@@ -198,6 +211,91 @@ def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> 
     return Outcome("failed", (finding,), ctx.last)
 
 
+class _Loop:
+    """One run's loop: runs a check on a context of its own and keeps its result by catalog
+    index (reports list results in catalog order, whatever order they finish in)."""
+
+    def __init__(self, ctx: RunContext, checks: list[Check], progress: Progress | None, max_failures: int | None):
+        self.ctx, self.checks, self.progress, self.max_failures = ctx, checks, progress, max_failures
+        self.results: dict[int, Result] = {}
+        self.failed = 0
+        self.enough = ""  # why --max-failures ended the run (the verdict stands)
+        self.refused = False
+        self.lock = threading.Lock()
+
+    def one(self, i: int) -> None:
+        """Run check *i* (0-based) and keep its result; RunStopped (and CredentialsRefused, after
+        keeping the check that saw it) propagate."""
+        check = self.checks[i]
+        view = self.ctx.for_check(check.id)
+        t0 = time.perf_counter()
+        try:
+            outcome = run_check(check, view)
+        except CredentialsRefused as exc:
+            with self.lock:  # the check that saw the refusal first fails; others in flight are left out
+                first, self.refused = not self.refused, True
+            if first:
+                self.keep(i, check_result(check, _refused_outcome(check, view, exc), time.perf_counter() - t0))
+            raise
+        self.keep(i, check_result(check, outcome, time.perf_counter() - t0))
+
+    def keep(self, i: int, result: Result) -> None:
+        with self.lock:
+            if self.enough:  # a check that finished after --max-failures ended the run: left out
+                return
+            self.results[i] = result
+            self.failed += result.status == "failed"
+            if self.progress is not None:
+                self.progress(result, i + 1, len(self.checks))
+            if self.max_failures is None or self.enough or self.failed < self.max_failures:
+                return
+            if len(self.results) < len(self.checks):
+                self.enough = f"stopped after {self.failed} failed check(s) (--max-failures {self.max_failures})"
+                self.ctx.stop(self.enough)
+
+    def sequential(self) -> None:
+        for i in range(len(self.checks)):
+            if self.enough:
+                return
+            if self.ctx.stopped:
+                raise RunStopped(self.ctx.stopped)
+            self.one(i)
+
+    def parallel(self, workers: int, deadline: float | None) -> None:
+        """The checks on *workers* threads, the longest first (each check's own probes stay in
+        order on one thread); the first RunStopped stops the others at their next request."""
+        order = sorted(range(len(self.checks)), key=lambda i: -self.checks[i].planned(self.ctx.examples))
+        pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="conformance-check")
+        futures = [pool.submit(self._guarded, i) for i in order]
+        stopped: BaseException | None = None
+        try:
+            pending = set(futures)
+            while pending:
+                timeout = None if deadline is None else max(deadline - time.monotonic(), 0) + 0.05
+                done, pending = concurrent.futures.wait(pending, timeout, concurrent.futures.FIRST_EXCEPTION)
+                if not done and deadline is not None and time.monotonic() >= deadline:
+                    self.ctx.stop("the run reached its --max-duration")
+                for future in done:
+                    exc = future.exception()
+                    if isinstance(exc, RunStopped) and self.enough and str(exc) == self.enough:
+                        continue  # a check stopped by --max-failures: dropped, the verdict stands
+                    if exc is not None and stopped is None:
+                        stopped = exc
+                        self.ctx.stop(str(exc) or type(exc).__name__)
+        except BaseException as exc:  # Ctrl-C in the main thread: the workers stop at their next request
+            self.ctx.stop("interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else str(exc))
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
+        if stopped is not None:
+            raise stopped
+
+    def _guarded(self, i: int) -> None:
+        if self.ctx.stopped:
+            raise RunStopped(self.ctx.stopped)
+        self.one(i)
+
+
 def run_checks(
     ctx: RunContext,
     checks: list[Check],
@@ -205,46 +303,44 @@ def run_checks(
     *,
     max_failures: int | None = None,
     scope: str = "",
+    workers: int = 1,
 ) -> Run:
-    """Run *checks* in order (see :func:`run_check`); *progress* sees each result as it comes.
+    """Run *checks* (see :func:`run_check`), on *workers* threads at once; *progress* sees each
+    result as it finishes (with its catalog index).  Results are in catalog order and the same
+    whatever *workers*: each check's probes stay in order on one thread.
 
-    Stops after *max_failures* failed checks (the run keeps its verdict).  At Ctrl-C, a
-    :class:`~conformance.results.RunStopped` (SIGTERM, as the command line raises it) or
-    credentials the server refused (the check that saw it fails), it stops at once: the run
+    Stops after *max_failures* failed checks (the run keeps its verdict; checks still running
+    stop at their next request and are left out).  At Ctrl-C, a :class:`~conformance.results.RunStopped` (SIGTERM, as the command line
+    raises it; the run's request budget or deadline, from :class:`~conformance.context.Pacing`)
+    or credentials the server refused (the check that saw it fails), it stops at once: the run
     keeps every result collected and is marked interrupted (no verdict)."""
     target = ctx.target
     run = Run(
         mode="server",
         noun="check",
-        secrets=ctx.secrets,
-        info={"target": target.base_url, "seed": ctx.seed, "examples": ctx.examples},
+        scrubber=ctx.scrubber,
+        info={"target": target.base_url, "seed": ctx.seed, "examples": ctx.examples, "workers": workers},
         seed=ctx.seed,
         ca_file=target.verify if isinstance(target.verify, str) else None,
         planned=len(checks),
         scope=scope,
         replay=target.replay_env,
     )
+    loop = _Loop(ctx, checks, progress, max_failures)
     started = time.perf_counter()
     try:
-        for i, check in enumerate(checks, 1):
-            t0 = time.perf_counter()
-            try:
-                outcome = run_check(check, ctx)
-            except CredentialsRefused as exc:
-                run.results.append(check_result(check, _refused_outcome(check, ctx, exc), time.perf_counter() - t0))
-                raise
-            run.results.append(check_result(check, outcome, time.perf_counter() - t0))
-            if progress is not None:
-                progress(run.results[-1], i, len(checks))
-            if max_failures is not None and len(run.failed) >= max_failures:
-                if i < len(checks):
-                    run.stopped = f"stopped after {len(run.failed)} failed check(s) (--max-failures {max_failures})"
-                break
+        if workers > 1:
+            loop.parallel(workers, ctx.deadline)
+        else:
+            loop.sequential()
     except KeyboardInterrupt:
         run.interrupted, run.stopped = True, "interrupted (Ctrl-C)"
     except RunStopped as exc:
         run.interrupted, run.stopped = True, str(exc)
     finally:
+        run.results = [loop.results[i] for i in sorted(loop.results)]
+        if not run.interrupted and loop.enough:
+            run.stopped = loop.enough
         run.duration = time.perf_counter() - started
         run.requests = ctx.sent
         run.info["requests"] = ctx.sent
