@@ -29,7 +29,6 @@ from .checks import FAMILIES, Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
 from .endpoints import OrderUnavailable, ordering_endpoint, place_order
 from .judge import Expectation
-from .reference.serve import running_server
 from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
 
 __all__ = [
@@ -351,6 +350,8 @@ def run_checks(
 def embedded_target(data_dir: str | Path | None = None) -> Iterator[dict[str, Any]]:
     """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id);
     its test CA is kept in *data_dir* (default: a temporary folder, removed afterwards)."""
+    from .reference.serve import running_server  # only a run of the embedded server needs it
+
     name = "conformance"
     password = pysecrets.token_urlsafe(18)
     sasp = pysecrets.token_hex(8)
