@@ -13,10 +13,13 @@ the run interrupted.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
 import contextlib
 import fnmatch
+import functools
 import secrets as pysecrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -189,6 +192,8 @@ def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
 
 Progress = Callable[[Result, int, int], None]
 
+_SWITCH_INTERVAL: Final = 0.0005
+
 DEFAULT_WORKERS: Final = 4
 """Checks run at once by default (``--workers``): enough to hide a real server's round trips,
 few enough to stay polite."""
@@ -208,6 +213,31 @@ def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> 
         f"{exc}; the run stopped so that no further request carries refused credentials",
     )
     return Outcome("failed", (finding,), ctx.last)
+
+
+@contextlib.contextmanager
+def _one_ast_parse_at_a_time() -> Iterator[None]:
+    """While the block runs, :func:`ast.parse` runs on one thread at a time.
+
+    Hypothesis parses source as it prepares and draws (a state machine's module for its digest,
+    a filter's lambda for its bounds, a module's constants), and CPython 3.11 can fail when two
+    threads build AST objects at once (``SystemError: AST constructor recursion depth mismatch``:
+    the ast module's depth counter is shared; seen here in about one run in four with
+    ``--workers 8``).  With ``--workers``, property checks run on several threads, so their parses
+    are serialised (each takes well under a millisecond)."""
+    parse = ast.parse
+    lock = threading.Lock()
+
+    @functools.wraps(parse)
+    def serial_parse(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return parse(*args, **kwargs)
+
+    ast.parse = serial_parse
+    try:
+        yield
+    finally:
+        ast.parse = parse
 
 
 class _Loop:
@@ -264,6 +294,17 @@ class _Loop:
         """The checks on *workers* threads, the longest first (each check's own probes stay in
         order on one thread); the first RunStopped stops the others at their next request."""
         order = sorted(range(len(self.checks)), key=lambda i: -self.checks[i].planned(self.ctx.examples))
+        # an answer's thread waits for the GIL up to the switch interval (5 ms by default) while
+        # another check generates its next example: shorter turns keep every chain of requests moving
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, _SWITCH_INTERVAL))
+        try:
+            with _one_ast_parse_at_a_time():
+                self._parallel(workers, deadline, order)
+        finally:
+            sys.setswitchinterval(switch)
+
+    def _parallel(self, workers: int, deadline: float | None, order: list[int]) -> None:
         pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="conformance-check")
         futures = [pool.submit(self._guarded, i) for i in order]
         stopped: BaseException | None = None

@@ -59,11 +59,12 @@ Bounds and pace.  --timeout is one deadline for a whole exchange: connecting, th
 sending, and the whole answer (a server that drips its answer a byte at a time, or sends 100
 Continue forever, is cut there: a finding).  An answer's body is read up to --max-answer-bytes
 (1 MiB; the rest is not read: a finding), never decompressed (the kit asks for
-Accept-Encoding: identity; a coded answer is a finding).  A run sends at most the planned count
-of requests (shown before it starts, and by --dry-run; the default run of both endpoints: about
-{planned}), so its worst case is planned requests x --timeout ({worst} with the defaults);
---max-duration caps the whole run and --max-requests its requests: a run cut by either reports
-what ran and gives no verdict (exit 2).  --workers checks run at once (each check's own requests
+Accept-Encoding: identity; a coded answer is a finding).  A run plans a count of requests (what it
+sends when every check passes: shown before it starts, and by --dry-run; the default run of both
+endpoints: about {planned}; a failing property check sends more as it shrinks), so its worst case
+is planned requests x --timeout ({worst} with the defaults); --max-duration caps the whole run
+and --max-requests its requests: a run cut by either reports what ran and gives no verdict
+(exit 2).  A connection that cannot be opened is tried again --retries times; an answer never is.  --workers checks run at once (each check's own requests
 in order) over one keep-alive connection pool; results do not depend on it.  Against the
 vendor's live test system be polite: --workers 2 --rate-limit 2/s --timeout 30.
 """

@@ -69,3 +69,38 @@ def test_four_workers_report_what_one_worker_reports(loopback: tuple[RunningServ
     assert len(failed) > 3, failed  # the comparison covers failing checks, their examples and findings
     assert [r["id"] for r in parallel["results"]] == [c.id for c in catalog()]
     assert _normalised(parallel) == _normalised(sequential)
+
+
+def test_the_planned_count_in_help_is_the_default_runs() -> None:
+    """``server --help`` states the default run's planned requests (its worst case is that times
+    --timeout); the figure follows the catalog."""
+    from conformance.context import Target
+    from conformance.runner import planned_requests
+    from conformance.server_command import _DEFAULT_PLANNED
+
+    target = Target(
+        base_url="https://h/products/",
+        plain_url="http://h/products/",
+        login_name="a",
+        login_password="b",
+        sasp_session_id="c",
+        check_auth=True,
+    )
+    assert abs(planned_requests(catalog(), target, 100) - _DEFAULT_PLANNED) <= _DEFAULT_PLANNED * 0.05
+
+
+def test_ast_parses_are_serialised_while_workers_run() -> None:
+    """The workaround for CPython 3.11's shared AST depth counter: during a parallel run
+    ``ast.parse`` takes a lock (and is itself again afterwards); parses on 8 threads all succeed."""
+    import ast
+    import concurrent.futures
+
+    from conformance.runner import _one_ast_parse_at_a_time
+
+    parse = ast.parse
+    source = "x = " + "(" * 80 + "1" + ")" * 80
+    with _one_ast_parse_at_a_time():
+        assert ast.parse is not parse
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            trees = list(pool.map(lambda _: ast.parse(source), range(400)))
+    assert ast.parse is parse and len(trees) == 400
