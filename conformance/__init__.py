@@ -25,7 +25,7 @@ and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
    ``strategies``, ``arguments``, ``adapters``, ``versions``, ``reference.records``,
-   ``reference.tls``, ``decoded_views``, ``scrub``, ``peertext``, ``http``, ``pacing``
+   ``reference.tls``, ``decoded_views``, ``scrub``, ``peertext``, ``http``, ``pacing``, ``target``
 2. judging, reporting and the reference server's state: ``judge``, ``report``, ``sinks``,
    ``reference.store``, ``reference.integrity``, ``reference.answers``
 3. per-endpoint behaviour: ``endpoints``

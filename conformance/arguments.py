@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+from .pacing import parse_rate
+from .scrub import has_userinfo
+
 __all__ = [
     "OneLineParser",
     "check_base_url",
@@ -25,6 +28,8 @@ __all__ = [
     "port",
     "positive_int",
     "positive_seconds",
+    "rate",
+    "whole_number",
 ]
 
 
@@ -48,6 +53,21 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def whole_number(text: str) -> int:
+    """A whole number of at least 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(text)
+
+
+def rate(text: str) -> float:
+    """A rate of requests per second: ``2/s``, ``120/min``, ``2.5`` (:func:`conformance.pacing.parse_rate`)."""
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def positive_int(text: str) -> int:
     """A whole number of at least 1."""
     try:
@@ -68,7 +88,14 @@ def port(text: str) -> int:
 
 def check_base_url(url: str, option: str, *, schemes: tuple[str, ...] = ("https", "http")) -> str:
     """*url* as a base URL ending ``/``: it parses, its scheme is one of *schemes*, it names a
-    host (and a valid port).  ValueError with a one-line reason naming *option*."""
+    host (and a valid port), and it holds no user information (``user:password@``: a password
+    there would be printed and written to the reports; the message does not repeat it).
+    ValueError with a one-line reason naming *option*."""
+    if has_userinfo(url):
+        raise ValueError(
+            f"{option} holds user information (user:password@host): not shown, and not accepted; give the "
+            "account as --login-name and $COMODO_LOGIN_PASSWORD"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError for a port that does not parse

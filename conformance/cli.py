@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, Final
 
 import codec
 
@@ -96,7 +96,40 @@ def _prog(default: str) -> str:
     return started_as if started_as.startswith("comodo-") else default
 
 
-def build_parser() -> argparse.ArgumentParser:
+_COMMANDS: Final = ("server", "client", "checks", "vectors", "serve", "accounts")
+
+
+def _add_command(sub: Any, name: str) -> None:
+    """Add command *name*'s parser (importing only that command's module)."""
+    with contextlib.suppress(ImportError):
+        if name == "server":
+            from .server_command import add_server_parser
+
+            add_server_parser(sub)
+        elif name == "client":
+            from .client.cli import add_client_parser
+
+            add_client_parser(sub)
+        elif name == "checks":
+            add_checks_parser(sub)
+        elif name == "vectors":
+            from .client.vectors import add_vectors_parser
+
+            add_vectors_parser(sub)
+        elif name == "serve":
+            from .reference.commands import add_serve_parser
+
+            add_serve_parser(sub)
+        elif name == "accounts":
+            from .reference.commands import add_accounts_parser
+
+            add_accounts_parser(sub)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser.  Given the arguments, it holds only the command they name (a
+    run of ``server`` does not import client mode or the reference server's commands); without a
+    command among them, every command (``--help`` lists them all)."""
     parser = OneLineParser(
         prog=_prog("python -m conformance"),
         description="Conformance test kit for the Comodo reseller APIs !AutoApplyIdA and !UpdateUserEvClickThrough.",
@@ -104,31 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from .server_command import add_server_parser
-
-    add_server_parser(sub)
-    with contextlib.suppress(ImportError):
-        from .client.cli import add_client_parser
-
-        add_client_parser(sub)
-    add_checks_parser(sub)
-    with contextlib.suppress(ImportError):
-        from .client.vectors import add_vectors_parser
-
-        add_vectors_parser(sub)
-    with contextlib.suppress(ImportError):
-        from .reference.commands import add_serve_parser
-
-        add_serve_parser(sub)
-    with contextlib.suppress(ImportError):
-        from .reference.commands import add_accounts_parser
-
-        add_accounts_parser(sub)
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    for name in (first,) if first in _COMMANDS else _COMMANDS:
+        _add_command(sub, name)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         return int(args.func(args))
     except CouldNotRun as exc:

@@ -1,138 +1,105 @@
-"""Where the checks send their requests: a target server and one HTTP session to it.
+"""Where the checks send their requests: a target server, and one run's shared state.
 
-:class:`Target` says where and as whom; :class:`RunContext` holds the HTTP client, the baseline
-valid request of each endpoint, the orders the run created (for click-through checks) and the
-unique foreign order numbers.  Every order it sends carries ``test=Y``; orders for the checks
-that need one are placed as :func:`conformance.endpoints.place_order` says.
+:class:`Target` says where and as whom; :class:`RunContext` holds the transport (the kit's
+bounded HTTP client, :class:`conformance.http.Client`, unless a test hands it another
+:class:`~conformance.http.Transport`), the baseline valid request of each endpoint, the orders the
+run created (for click-through checks), the unique foreign order numbers, and the run's pacing:
+the rate limit, the request budget and the run's deadline, shared by every worker.
+
+Each check runs with a context of its own (:meth:`RunContext.for_check`): it shares all of the
+above with the run, and keeps its own last exchange and its own foreign order numbers, so that
+checks can run on several threads at once and a check sends and sees the same as in a
+sequential run.  Every order it sends carries ``test=Y``; orders for the checks that need one
+are placed as :func:`conformance.endpoints.place_order` says.
+
+Every exchange has one deadline (``--timeout``: connect, TLS, send and the whole answer), and an
+answer is read up to ``--max-answer-bytes``; whatever goes wrong on the wire -- no connection, a
+failed handshake, a deadline passed in any phase, an answer too large, a broken HTTP/1.1 answer
+-- is recorded in the exchange as one line naming it, which the judge turns into a finding.
+Requests say ``Accept-Encoding: identity``: an answer with a ``Content-Encoding`` is the
+server's fault (a finding), never decoded.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import itertools
-import ssl
+import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 import attrs
-import httpx
 
 import codec
 
 from . import DEFAULT_EXAMPLES
 from .endpoints import OrderUnavailable, place_order
 from .formats import expected_format
+from .http import AnswerTooLarge, Client, HTTPClientError, Limits, RetryPolicy, Transport
 from .judge import Expectation, Verdict, judge_response
-from .report import redact
-from .results import CredentialsRefused, Exchange
+from .pacing import RequestBudget, TokenBucket
+from .peertext import peer_text
+from .results import CredentialsRefused, Exchange, RunStopped
+from .scrub import Scrubber
 from .strategies import SAFETY_FIELDS
+from .target import Target, TargetUnreachable, baseline_value, is_loopback
 
-__all__ = ["RunContext", "Target", "TargetUnreachable", "baseline_value", "is_loopback"]
+__all__ = [
+    "FINDING_LIMIT",
+    "Pacing",
+    "RunContext",
+    "Target",
+    "TargetUnreachable",
+    "baseline_value",
+    "is_loopback",
+    "make_transport",
+]
 
-
-class TargetUnreachable(Exception):
-    """The target could not be reached at all (connection refused, TLS failure, DNS...)."""
+FINDING_LIMIT = 2000
+"""Characters of one finding's message (it may quote the server): the rest is cut with a marker."""
 
 
 @attrs.frozen
-class Target:
-    """A server under test.  ``base_url`` ends with ``/products/``; ``plain_url`` is the same
-    server over plain HTTP (for the -1 check); ``verify`` is a CA file, True (system CAs) or
-    False (--insecure); ``no_account``: an explicit run without an account (the checks that need
-    one are skipped as such); ``password_env`` / ``sasp_env``: the environment variables a replay
-    line reads the secrets from; ``versions`` the document version each endpoint claims to speak
-    (an endpoint not named: its newest).  Secrets never appear in its repr."""
+class Pacing:
+    """How a run paces itself, across every worker: at most ``rate`` requests a second
+    (``--rate-limit``; None: as fast as answers come), at most ``max_requests`` requests
+    (``--max-requests``), and done by ``deadline`` (a ``time.monotonic()`` instant:
+    ``--max-duration``).  A run past its budget or deadline stops (:class:`RunStopped`)."""
 
-    base_url: str
-    login_name: str | None = None
-    login_password: str | None = attrs.field(default=None, repr=lambda v: "None" if v is None else codec.REDACTED)
-    sasp_session_id: str | None = attrs.field(default=None, repr=lambda v: "None" if v is None else codec.REDACTED)
-    plain_url: str | None = None
-    verify: str | bool = True
-    timeout: float = 15.0
-    check_auth: bool = False
-    order_number: str | None = None
-    no_account: bool = False
-    password_env: str = "COMODO_LOGIN_PASSWORD"
-    sasp_env: str = "COMODO_SASP_SESSION_ID"
-    versions: Mapping[str, str] = attrs.field(factory=dict)
-
-    @property
-    def secrets(self) -> list[str]:
-        return [s for s in (self.login_password, self.sasp_session_id) if s]
-
-    @property
-    def replay_env(self) -> dict[str, str]:
-        """Each secret -> the environment variable a replay line reads it from."""
-        pairs = ((self.login_password, self.password_env), (self.sasp_session_id, self.sasp_env))
-        return {secret: env for secret, env in pairs if secret}
-
-    @property
-    def has_login(self) -> bool:
-        return bool(self.login_name and self.login_password)
-
-    def carries_own_credentials(self, pairs: Sequence[tuple[str, str]]) -> bool:
-        """Whether a request of *pairs* authenticates as this target's account: its own login name
-        and password, or its own SASP session id alone (names in any case)."""
-        sent: dict[str, str] = {}
-        for name, value in pairs:
-            sent.setdefault(name.lower(), value)
-        login = sent.get("loginname"), sent.get("loginpassword")
-        if self.has_login and login == (self.login_name, self.login_password):
-            return "saspsessionid" not in sent
-        own_sasp = bool(self.sasp_session_id) and sent.get("saspsessionid") == self.sasp_session_id
-        return own_sasp and login == (None, None)
-
-    @property
-    def is_https(self) -> bool:
-        return self.base_url.lower().startswith("https://")
-
-    def spec(self, endpoint: str) -> codec.EndpointSpec:
-        """*endpoint*'s table, bound to the version the target claims."""
-        name = codec.canonical_endpoint(endpoint)
-        return codec.endpoint_spec(name, self.versions.get(name))
-
-    def url_for(self, endpoint: str, base: str | None = None) -> str:
-        base = base or self.base_url
-        return base.rstrip("/") + "/!" + codec.canonical_endpoint(endpoint)
+    rate: float | None = None
+    max_requests: int | None = None
+    deadline: float | None = None
 
 
-def is_loopback(url: str) -> bool:
-    """Whether *url*'s host is this machine (``localhost`` or a loopback address; no name is looked
-    up): what the kit sends there never crosses a network."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+class _Run:
+    """What every check of a run shares (thread-safe)."""
+
+    def __init__(self, transport: Transport, pacing: Pacing) -> None:
+        self.transport = transport
+        self.pacing = pacing
+        self.lock = threading.Lock()
+        self.order_lock = threading.Lock()
+        self.tag = uuid.uuid4().hex[:10]
+        self.orders: dict[str, str] = {}
+        self.no_order: OrderUnavailable | None = None
+        self.refused: str | None = None
+        self.stopped: str | None = None
+        self.budget = RequestBudget(pacing.max_requests)
+        self.bucket = TokenBucket(pacing.rate) if pacing.rate else None
 
 
-_TEXT = "Conformance Test"
-
-
-def baseline_value(field: codec.EndpointSpec, name: str) -> str | None:
-    """A plain, valid value for one variable of the baseline request (None: leave it out)."""
-    f = field.by_key[name.lower()]
-    if f.name in SAFETY_FIELDS:
-        return "Y"
-    if isinstance(f.kind, codec.Text | codec.Integer) and "email" in f.name.lower():
-        return "conformance@example.com"
-    return f.kind.baseline_value(f.max_length, text=_TEXT)
-
-
-def ssl_context(verify: str | bool) -> ssl.SSLContext | bool:
-    """What httpx's ``verify=`` takes for a CA file (a path is deprecated there), True or False."""
-    if isinstance(verify, str):
-        return ssl.create_default_context(cafile=verify)
-    return verify
+def make_transport(target: Target) -> Client:
+    """The kit's bounded HTTP client for *target*: its deadline, answer cap and retries."""
+    return Client(
+        verify=target.verify,
+        timeout=target.timeout,
+        limits=Limits(max_body=target.max_answer_bytes),
+        retry=RetryPolicy(retries=target.retries),
+    )
 
 
 class RunContext:
-    """One run against one target: the HTTP client, baselines and the run's own orders."""
+    """One run against one target: the transport, baselines, the run's own orders and pacing
+    (see the module docstring); :meth:`for_check` gives each check its own view."""
 
     def __init__(
         self,
@@ -141,31 +108,67 @@ class RunContext:
         seed: int = 0,
         examples: int = DEFAULT_EXAMPLES,
         lenient: bool = False,
-        client: httpx.Client | None = None,
+        transport: Transport | None = None,
+        pacing: Pacing | None = None,
+        scrubber: Scrubber | None = None,
     ) -> None:
         self.target = target
         self.seed = seed
         self.examples = examples
         self.lenient = lenient
-        self.client = client or httpx.Client(
-            verify=ssl_context(target.verify), timeout=target.timeout, follow_redirects=False
-        )
-        self._run_tag = uuid.uuid4().hex[:10]
-        self._counter = itertools.count(1)
-        self._orders: dict[str, str] = {}
-        self._no_order: OrderUnavailable | None = None
-        self.sent = 0
+        self.scrubber = scrubber or Scrubber(target.secrets)
+        self._run = _Run(transport or make_transport(target), pacing or Pacing())
+        self._label = ""
+        self._counter = 0
         self.last: Exchange | None = None
-        self.refused: str | None = None
+
+    def for_check(self, label: str) -> RunContext:
+        """A context for one check (*label*: its id) sharing this run's transport, orders,
+        pacing and counts, with its own last exchange and foreign order numbers."""
+        view = object.__new__(RunContext)
+        view.__dict__.update(self.__dict__)
+        view._label, view._counter, view.last = label, 0, None
+        return view
 
     def close(self) -> None:
-        self.client.close()
+        self._run.transport.close()
+
+    @property
+    def transport(self) -> Transport:
+        return self._run.transport
+
+    @property
+    def sent(self) -> int:
+        """Requests the run has sent (every check's)."""
+        return self._run.budget.used
+
+    @property
+    def refused(self) -> str | None:
+        """Why the server refused the account's credentials (-16), once it has."""
+        return self._run.refused
+
+    @property
+    def deadline(self) -> float | None:
+        """When the run must end (``time.monotonic()``; ``--max-duration``), if ever."""
+        return self._run.pacing.deadline
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the run stopped (its budget or deadline, a signal), once it has."""
+        return self._run.stopped
+
+    def stop(self, reason: str) -> None:
+        """Stop the run: the next request any check sends raises RunStopped(*reason*)."""
+        with self._run.lock:
+            self._run.stopped = self._run.stopped or reason
 
     # ------------------------------------------------------------------ values
 
     def fresh_fon(self) -> str:
-        """A foreign order number never used before (this run's tag and a counter)."""
-        return f"cfk-{self._run_tag}-{next(self._counter)}"
+        """A foreign order number never used before (this run's tag, the check and a counter)."""
+        self._counter += 1
+        check = uuid.uuid5(uuid.NAMESPACE_URL, self._label).hex[:6] if self._label else "run"
+        return f"cfk-{self._run.tag}-{check}-{self._counter}"
 
     @property
     def secrets(self) -> list[str]:
@@ -215,19 +218,21 @@ class RunContext:
         (placed once: when the server gave none, every later call says why, sending nothing)."""
         if self.target.order_number:
             return self.target.order_number
-        if "order" not in self._orders:
-            if self._no_order is not None:
-                raise self._no_order
-            try:
-                self._orders["order"] = place_order(self, validated="N")
-            except OrderUnavailable as exc:
-                self._no_order = exc
-                raise
-        return self._orders["order"]
+        run = self._run
+        with run.order_lock:  # one order for the run, whichever check asks first
+            if "order" not in run.orders:
+                if run.no_order is not None:
+                    raise run.no_order
+                try:
+                    run.orders["order"] = place_order(self, validated="N")
+                except OrderUnavailable as exc:
+                    run.no_order = exc
+                    raise
+            return run.orders["order"]
 
     def adopt_order(self, number: str) -> None:
         """Use *number* (a test order this run placed) for the checks that need an order."""
-        self._orders.setdefault("order", number)
+        self._run.orders.setdefault("order", number)
 
     # ------------------------------------------------------------------ sending
 
@@ -259,29 +264,74 @@ class RunContext:
         version = self.target.versions.get(spec.name)
         fmt = expected_format(spec.name, pairs, body, method, version)
         url = self.target.url_for(spec.name, base)
-        content_type = spec.content_type if method.upper() != "GET" else None
+        get = method.upper() == "GET"
+        content_type = spec.content_type if not get else None
         sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type, version=version)
+        timeout = self._pace()
+        headers = [("Accept-Encoding", "identity")]
+        if content_type is not None:
+            headers.append(("Content-Type", content_type))
         started = time.perf_counter()
-        self.sent += 1
         try:
-            if method.upper() == "GET":
-                response = self.client.get(f"{url}?{body.decode('latin-1')}" if body else url)
-            else:
-                response = self.client.request(method, url, content=body, headers={"Content-Type": spec.content_type})
-        except httpx.HTTPError as exc:
-            error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
-            self.last = attrs.evolve(sent, error=error, elapsed=time.perf_counter() - started)
+            response = self._run.transport.request(
+                method,
+                f"{url}?{body.decode('latin-1')}" if get and body else url,
+                body=b"" if get else body,
+                headers=headers,
+                timeout=timeout,
+            )
+        except HTTPClientError as exc:
+            self.last = self._failed(sent, exc, time.perf_counter() - started)
             return self.last
         self.last = attrs.evolve(
             sent,
-            status=response.status_code,
-            content_type=response.headers.get("content-type"),
-            body=response.content,
+            status=response.status,
+            content_type=response.content_type,
+            body=response.body,
+            content_encoding=response.content_encoding,
             elapsed=time.perf_counter() - started,
         )
         if own:
             self._stop_if_refused(self.last)
         return self.last
+
+    def _pace(self) -> float:
+        """Wait for the run's rate limit and take one request from its budget; the seconds this
+        exchange may take (``--timeout``, or less when the run's deadline is nearer).
+        RunStopped when the run has stopped, or its budget or deadline is spent."""
+        run, pacing = self._run, self._run.pacing
+        if run.stopped:
+            raise RunStopped(run.stopped)
+        if not run.budget.try_take():
+            self.stop(f"the request budget of {pacing.max_requests} was spent (--max-requests)")
+            raise RunStopped(run.stopped or "")
+        if run.bucket is not None:
+            run.bucket.acquire()
+        timeout = self.target.timeout
+        if pacing.deadline is not None:
+            left = pacing.deadline - time.monotonic()
+            if left <= 0:
+                self.stop("the run reached its --max-duration")
+                raise RunStopped(run.stopped or "")
+            timeout = min(timeout, left)
+        if run.stopped:  # stopped while waiting for the rate limit
+            raise RunStopped(run.stopped)
+        return timeout
+
+    def _failed(self, sent: Exchange, exc: HTTPClientError, elapsed: float) -> Exchange:
+        """The exchange that *exc* ended: what happened, in one line (and what came of an answer
+        too large).  RunStopped instead when the run's own deadline cut it."""
+        deadline = self._run.pacing.deadline
+        if deadline is not None and time.monotonic() >= deadline:
+            self.stop("the run reached its --max-duration")
+            raise RunStopped(self.stopped or "")
+        error = peer_text(f"{type(exc).__name__}: {exc}", scrubber=self.scrubber, limit=FINDING_LIMIT)
+        if isinstance(exc, AnswerTooLarge):
+            content_type = next((v for k, v in exc.headers if k == "content-type"), None)
+            return attrs.evolve(
+                sent, status=exc.status, content_type=content_type, body=exc.partial, error=error, elapsed=elapsed
+            )
+        return attrs.evolve(sent, error=error, elapsed=elapsed)
 
     def _stop_if_refused(self, exchange: Exchange) -> None:
         """Raise CredentialsRefused if *exchange*'s answer is -16 (it carried the account's own credentials)."""
@@ -295,12 +345,23 @@ class RunContext:
         except (codec.CodecError, KeyError, ValueError):
             return
         if answer.error_code == -16:
-            said = " ".join((answer.error_message or "").split())[:200]
-            self.refused = redact(f"the server refused the credentials (-16): {said or 'no message'}", self.secrets)
-            raise CredentialsRefused(self.refused)
+            said = peer_text(" ".join((answer.error_message or "").split()), limit=200, scrubber=self.scrubber)
+            with self._run.lock:
+                self._run.refused = f"the server refused the credentials (-16): {said or 'no message'}"
+            raise CredentialsRefused(self._run.refused)
 
     def check(self, exchange: Exchange, expect: Expectation) -> Verdict:
-        return judge_response(exchange, expect, lenient=self.lenient)
+        """*exchange* judged against *expect*; every finding's message (which may quote the
+        server) scrubbed of the run's secrets, cut to :data:`FINDING_LIMIT` characters and shown
+        escaped."""
+        verdict = judge_response(exchange, expect, lenient=self.lenient)
+        if not verdict.findings:
+            return verdict
+        findings = tuple(
+            attrs.evolve(f, message=peer_text(f.message, limit=FINDING_LIMIT, scrubber=self.scrubber))
+            for f in verdict.findings
+        )
+        return attrs.evolve(verdict, findings=findings)
 
     @staticmethod
     def _guard_test_orders(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> None:

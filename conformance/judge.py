@@ -144,6 +144,20 @@ def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = F
     findings: list[Finding] = []
     if exchange.error is not None or exchange.body is None:
         return Verdict(None, (Finding("failure", "transport", f"no answer: {exchange.error}"),))
+    coding = (exchange.content_encoding or "identity").strip().lower()
+    if coding != "identity":
+        said = f"Content-Encoding {exchange.content_encoding[:60]!r}" if exchange.content_encoding else ""
+        return Verdict(
+            None,
+            (
+                Finding(
+                    "failure",
+                    f"{spec.name}.transport.content-encoding",
+                    f"the answer is coded ({said}) though the request said Accept-Encoding: identity; "
+                    "the vendor's answers are plain bodies (the kit does not decode it)",
+                ),
+            ),
+        )
     if exchange.status != 200:
         findings.append(
             Finding(

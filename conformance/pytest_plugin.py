@@ -182,7 +182,7 @@ class CheckItem(pytest.Item):
             target = ctx.target
             ca_file = target.verify if isinstance(target.verify, str) else None
             result = check_result(check, outcome, 0.0)
-            raise CheckFailed(failure_block(result, ctx.secrets, ca_file, target.replay_env))
+            raise CheckFailed(failure_block(result, ctx.scrubber, ca_file, target.replay_env))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):

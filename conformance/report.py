@@ -8,108 +8,118 @@ cites, each rule broken, the example (the request and the answer, with a ``curl`
 replays an HTTP request, reading secrets from environment variables; or the variant, the codec's
 reading and the adapter's answer).  Failures breaking the same rule are shown by one example.
 
-No secret reaches any of them: every text passes through :func:`scrub` -- the run's known secrets
-(as they are, and percent-encoded as a form carries them) and the value of any secret variable
-(``loginPassword=...``, ``"saspSessionID": "..."``) whatever it is -- and a body is scrubbed
-*before* it is cut to length (a secret the cut split would no longer match).
+No secret reaches any of them: every text passes, at the last step, through the run's one
+:class:`~conformance.scrub.Scrubber` (built once from every secret the run knows; it finds each
+secret in every encoding the sinks write, and the value of any secret variable whatever it is),
+and a body is scrubbed *before* it is cut to length (a secret the cut split would no longer
+match).  Every function here takes that scrubber, or the secrets themselves (a scrubber per
+distinct set is built once and kept).  Text from the peer is shown escaped (no terminal sequence,
+nothing XML cannot hold) and cut with a marker (:func:`cut`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO, Any, Final
-from urllib.parse import quote_plus, unquote_plus
+from urllib.parse import unquote_plus
 
 import codec
 
 from .judge import cite_rule
+from .peertext import printable
 from .results import DecodingExample, Exchange, Result, Run
+from .scrub import SECRET_NAMES, Scrubber, secret_values
+from .scrub import scrubber as scrubber_of
 
 __all__ = [
+    "BODY_LIMIT",
     "PEER_TEXT_LIMIT",
+    "REPLAY_LIMIT",
+    "Secrets",
     "curl_line",
     "cut",
     "failure_block",
     "print_summary",
     "progress_line",
-    "redact",
     "result_dict",
     "scrub",
+    "scrubber_for",
     "sent_secrets",
+    "shown",
     "verdict_line",
 ]
 
-_SECRET_FIELDS: Final = sorted({f.name for n in codec.ENDPOINTS for f in codec.endpoint_spec(n).fields if f.secret})
-# a secret pair as a form or query string writes it, and as JSON does
-_NAMES: Final = "|".join(_SECRET_FIELDS)
-_SECRET_PAIR: Final = re.compile(rf"(?i)\b({_NAMES})(=|%3D)([^&\s'\"]+)")
-_SECRET_JSON: Final = re.compile(rf"(?i)(\"(?:{_NAMES})\"\s*:\s*\")([^\"\\]+)\"")
 _MIN_SEEN_SECRET: Final = 4  # shorter values a client sent are scrubbed from bodies only, not from all text
 _MARKS: Final = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
 PEER_TEXT_LIMIT: Final = 400
 """Characters of a peer-supplied text (a name, a value, an adapter's line or error) a finding
 keeps: the rest is cut with a marker (:func:`cut`)."""
+BODY_LIMIT: Final = 2000
+"""Characters of a request or answer body a report shows (the JSON report too)."""
+REPLAY_LIMIT: Final = 16384
+"""Bytes of a request body a replay line sends; a longer one is not replayed (a line of that size
+helps nobody, and a body the kit kept only part of cannot be replayed)."""
+
+Secrets = Scrubber | Sequence[str]
+"""The run's scrubber, or the secrets to build one from."""
 
 
 # ---------------------------------------------------------------------- secrets
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    """*text* with every secret (as is, and percent-encoded as a form would carry it) replaced."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        for form in {secret, quote_plus(secret), quote_plus(secret, safe="")}:
-            text = text.replace(form, codec.REDACTED)
-    return text
+def scrubber_for(secrets: Secrets) -> Scrubber:
+    """*secrets*' scrubber: itself, or the one kept for that set of secrets."""
+    return secrets if isinstance(secrets, Scrubber) else scrubber_of(frozenset(secrets))
 
 
-def scrub(text: str, secrets: list[str]) -> str:
-    """*text* without any secret: the values of secret pairs (loginPassword=..., saspSessionID=...)
-    whatever they are, and every known secret wherever it appears (see :func:`redact`)."""
-    text = _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{codec.REDACTED}", text)
-    text = _SECRET_JSON.sub(lambda m: f'{m.group(1)}{codec.REDACTED}"', text)
-    return redact(text, secrets)
+def scrub(text: str, secrets: Secrets) -> str:
+    """*text* without any secret, in any encoding the sinks use (:mod:`conformance.scrub`)."""
+    return scrubber_for(secrets).scrub(text)
 
 
 def sent_secrets(body: bytes) -> list[str]:
     """The values of secret variables in a form body (any spelling of the name), long enough to
     be scrubbed from all text."""
-    values = (unquote_plus(m.group(3)) for m in _SECRET_PAIR.finditer(body.decode("latin-1")))
-    return [v for v in values if len(v) >= _MIN_SEEN_SECRET]
+    return secret_values(body, min_length=_MIN_SEEN_SECRET)
 
 
 def cut(text: str, limit: int = PEER_TEXT_LIMIT) -> str:
-    """*text* as a peer's text is shown: control characters escaped (``\\x1b``: no terminal
-    sequence, and nothing XML cannot hold), and when longer than *limit* characters its head and
-    its last few characters with a marker between them saying how many were left out (a
-    message's end -- the vendor code a fault earns -- survives a 20 MB name in its middle)."""
-    text = text.translate(_CONTROLS)
-    if len(text) <= limit:
-        return text
-    tail = min(60, limit // 4)
-    left_out = len(text) - limit
-    return f"{text[: limit - tail]}[... {left_out} characters cut ...]{text[len(text) - tail :]}"
+    """*text* as a peer's text is shown: every character that could act on a terminal or that
+    XML cannot hold shown escaped (``\\x1b``, :func:`~conformance.peertext.printable`), and when
+    longer than *limit* characters its head and its last few characters with a marker between
+    them saying how many were left out (a message's end -- the vendor code a fault earns --
+    survives a 20 MB name in its middle)."""
+    if len(text) > limit:
+        tail = min(60, limit // 4)
+        left_out = len(text) - limit
+        text = f"{text[: limit - tail]}[... {left_out} characters cut ...]{text[len(text) - tail :]}"
+    return printable(text)
 
 
-# C0 controls but TAB, DEL and C1 controls, shown as Python writes them
-_CONTROLS: Final = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09}
+def shown(text: str | None, secrets: Secrets, limit: int = BODY_LIMIT) -> str:
+    """A peer's (or a finding's) text as a report shows it: scrubbed, then cut to *limit*
+    characters and escaped (:func:`cut`)."""
+    return cut(scrub(text, secrets), limit) if text else ""
 
 
-def _text(data: bytes | None, secrets: list[str], limit: int = 2000) -> str:
-    """*data* as text, scrubbed *before* it is cut to *limit*."""
+def _text(data: bytes | None, secrets: Secrets, limit: int = BODY_LIMIT) -> str:
+    """*data* as text, scrubbed *before* it is cut to *limit* characters and shown escaped
+    (newlines kept)."""
     if data is None:
         return ""
-    text = scrub(data.decode("utf-8", "backslashreplace"), secrets)
-    return text if len(text) <= limit else text[:limit] + f"... ({len(data)} bytes)"
+    text = scrub(data[: limit * 8].decode("utf-8", "backslashreplace"), secrets)
+    if len(text) > limit or len(data) > limit * 8:
+        text = text[:limit] + f"... ({len(data):,} bytes)"
+    return printable(text, keep_newlines=True)
 
 
 # ---------------------------------------------------------------------- one result
 
 
-_SECRET_KEYS: Final = frozenset(name.lower() for name in _SECRET_FIELDS)
+_SECRET_KEYS: Final = frozenset(name.lower() for name in SECRET_NAMES)
 
 
 def _secret_word(pair: str, value: str, replay: Mapping[str, str]) -> str | None:
@@ -133,7 +143,7 @@ def _secret_word(pair: str, value: str, replay: Mapping[str, str]) -> str | None
     return "".join(pieces) if found else None
 
 
-def _data_words(body: bytes, secrets: list[str], replay: Mapping[str, str]) -> list[str]:
+def _data_words(body: bytes, secrets: Secrets, replay: Mapping[str, str]) -> list[str]:
     """curl data arguments that send *body*: runs of pairs as they are (``--data-binary``), and a
     pair holding a secret as ``--data-urlencode NAME="$VARIABLE"`` (curl joins them with ``&``)."""
     words: list[str] = []
@@ -141,7 +151,9 @@ def _data_words(body: bytes, secrets: list[str], replay: Mapping[str, str]) -> l
 
     def flush() -> None:
         if plain:
-            words.extend(["--data-binary", shlex.quote(_text("&".join(plain).encode("latin-1"), secrets, 100_000))])
+            words.extend(
+                ["--data-binary", shlex.quote(_text("&".join(plain).encode("latin-1"), secrets, REPLAY_LIMIT))]
+            )
             plain.clear()
 
     for pair in body.decode("latin-1").split("&"):
@@ -157,12 +169,18 @@ def _data_words(body: bytes, secrets: list[str], replay: Mapping[str, str]) -> l
 
 
 def curl_line(
-    exchange: Exchange, secrets: list[str], ca_file: str | None = None, replay: Mapping[str, str] | None = None
+    exchange: Exchange, secrets: Secrets, ca_file: str | None = None, replay: Mapping[str, str] | None = None
 ) -> str:
     """A shell command that replays the request: the same method (a GET's variables in the query
     string, ``-G``), Content-Type and pairs, ``--cacert`` for the CA the run trusted, and each
     secret read from the environment variable *replay* names for it (``"$COMODO_LOGIN_PASSWORD"``)
-    -- never printed; a secret *replay* has no variable for is ``<redacted>``."""
+    -- never printed; a secret *replay* has no variable for is ``<redacted>``.  A body over
+    :data:`REPLAY_LIMIT` bytes is not replayed: the line says so instead."""
+    if len(exchange.request_body) > REPLAY_LIMIT:
+        return (
+            f"(no replay line: the request body is {len(exchange.request_body):,} bytes, over the "
+            f"{REPLAY_LIMIT:,} a replay line sends)"
+        )
     get = exchange.method.upper() == "GET"
     words = ["curl", "-sS", *(["-G"] if get else ["-X", exchange.method])]
     if exchange.request_content_type is not None and not get:
@@ -177,13 +195,13 @@ def curl_line(
 
 
 def _example_dict(
-    example: Exchange | DecodingExample, secrets: list[str], ca_file: str | None, replay: Mapping[str, str]
+    example: Exchange | DecodingExample, secrets: Secrets, ca_file: str | None, replay: Mapping[str, str]
 ) -> dict[str, Any]:
     if isinstance(example, DecodingExample):
         return {
             "sent": {
                 "endpoint": example.endpoint,
-                "content_type": example.content_type,
+                "content_type": shown(example.content_type, secrets),
                 "response_format": example.response_format,
                 "body": _text(example.body, secrets),
             },
@@ -202,15 +220,15 @@ def _example_dict(
         },
         "response": {
             "status": example.status,
-            "content_type": example.content_type,
+            "content_type": shown(example.content_type, secrets),
             "body": _text(example.body, secrets),
-            "error": example.error,
+            "error": shown(example.error, secrets) or None,
         },
     }
 
 
 def result_dict(
-    result: Result, secrets: list[str], ca_file: str | None = None, replay: Mapping[str, str] | None = None
+    result: Result, secrets: Secrets, ca_file: str | None = None, replay: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """One result as the JSON report has it (its example in full when it has one)."""
     out: dict[str, Any] = {"id": result.id, "group": result.group, **result.details}
@@ -219,12 +237,12 @@ def result_dict(
         outcome=result.status,
         duration=round(result.duration, 4),
         examples=result.examples,
-        reason=scrub(result.reason, secrets) or None,
+        reason=shown(result.reason, secrets) or None,
         findings=[
             {
                 "severity": f.severity,
                 "rule": f.rule,
-                "message": scrub(f.message, secrets),
+                "message": shown(f.message, secrets),
                 "cites": cite_rule(f.rule),
                 **f.details,
             }
@@ -237,10 +255,10 @@ def result_dict(
 
 
 def _example_lines(
-    example: Exchange | DecodingExample, secrets: list[str], ca_file: str | None, replay: Mapping[str, str]
+    example: Exchange | DecodingExample, secrets: Secrets, ca_file: str | None, replay: Mapping[str, str]
 ) -> list[str]:
     if isinstance(example, DecodingExample):
-        lines = [f"  sent:     {example.content_type} (responseFormat {example.response_format})"]
+        lines = [f"  sent:     {shown(example.content_type, secrets)} (responseFormat {example.response_format})"]
         for line in _text(example.body, secrets, 600).splitlines(keepends=True) or [""]:
             lines.append(f"            {line!r}")
         lines.append(f"  expected: {json.dumps(example.expected, ensure_ascii=False)}")
@@ -252,15 +270,15 @@ def _example_lines(
             lines.extend(f"            | {line}" for line in example.stderr)
         return lines
     get = example.method.upper() == "GET"
-    lines = [f"  request:  {example.method} {example.url}"]
+    lines = [f"  request:  {shown(example.method, secrets)} {shown(example.url, secrets)}"]
     if example.request_content_type is not None and not get:
         lines.append(f"            Content-Type: {example.request_content_type}")
     if example.request_body:
         lines.append(f"            {'?' if get else ''}{_text(example.request_body, secrets, 600)}")
     if example.error:
-        lines.append(f"  response: (none) {example.error}")
+        lines.append(f"  response: (none) {shown(example.error, secrets)}")
     elif example.status is not None:
-        lines.append(f"  response: HTTP {example.status} {example.content_type}")
+        lines.append(f"  response: HTTP {example.status} {shown(example.content_type, secrets)}")
         for line in _text(example.body, secrets, 600).splitlines() or [""]:
             lines.append(f"            {line}")
     lines.append(f"  replay:   {curl_line(example, secrets, ca_file, replay)}")
@@ -268,7 +286,7 @@ def _example_lines(
 
 
 def failure_block(
-    result: Result, secrets: list[str], ca_file: str | None = None, replay: Mapping[str, str] | None = None
+    result: Result, secrets: Secrets, ca_file: str | None = None, replay: Mapping[str, str] | None = None
 ) -> str:
     """The failure block: id, what it cites and expects, each rule broken, the example (with a
     replay line reading secrets from the variables *replay* names)."""
@@ -278,7 +296,7 @@ def failure_block(
     if result.expects:
         lines.append(f"  expects:  {result.expects}")
     for f in result.failures:
-        lines.append(f"  broke:    {f.rule}: {f.message}")
+        lines.append(f"  broke:    {f.rule}: {shown(f.message, secrets)}")
         where = None if result.cites.startswith(f"{f.rule} ") else cite_rule(f.rule)
         if where:
             lines.append(f"  cites:    {where}")
@@ -287,7 +305,7 @@ def failure_block(
     return scrub("\n".join(lines), secrets)
 
 
-def progress_line(result: Result, index: int, total: int | None, secrets: list[str]) -> str:
+def progress_line(result: Result, index: int, total: int | None, secrets: Secrets) -> str:
     """``[index/total] MARK label``, with its notes' count, the reason it was skipped, or the
     rules it broke."""
     where = f"[{index:>{len(str(total))}}/{total}]" if total else f"[{index}]"
@@ -295,9 +313,9 @@ def progress_line(result: Result, index: int, total: int | None, secrets: list[s
     if result.notes:
         line += f" ({len(result.notes)} note(s))"
     if result.status == "skipped":
-        line += f" - {result.reason}"
+        line += f" - {shown(result.reason, secrets)}"
     if result.failures:
-        line += ": " + "; ".join(f"{f.rule}: {f.message}" for f in result.failures)
+        line += ": " + "; ".join(f"{f.rule}: {shown(f.message, secrets)}" for f in result.failures)
     return scrub(line, secrets)
 
 
@@ -328,13 +346,13 @@ def _failure_groups(run: Run) -> list[list[Result]]:
 def _group_block(group: list[Result], run: Run) -> str:
     """One example in full (its bodies printed once), the other results of the group by id with
     the rule they broke."""
-    block = failure_block(group[0], run.secrets, run.ca_file, run.replay)
+    block = failure_block(group[0], run.scrubber, run.ca_file, run.replay)
     if len(group) == 1:
         return block
     rule = _general_rule(group[0].failures[0].rule)
     lines = [block, f"  the same rule ({rule}) fails {len(group) - 1} more {run.noun}(s), shown above by one example:"]
     lines += [f"    {r.id}: {r.failures[0].message}" for r in group[1:]]
-    return scrub("\n".join(lines), run.secrets)
+    return scrub("\n".join(lines), run.scrubber)
 
 
 def _skipped_lines(run: Run) -> list[str]:
@@ -342,7 +360,7 @@ def _skipped_lines(run: Run) -> list[str]:
     reasons: dict[str, list[str]] = {}
     for r in run.results:
         if r.status == "skipped":
-            reasons.setdefault(r.reason, []).append(r.id)
+            reasons.setdefault(shown(r.reason, run.scrubber), []).append(r.id)
     lines = []
     for reason, ids in sorted(reasons.items()):
         lines.append(f"  {len(ids)} {run.noun}(s): {reason}")
@@ -375,7 +393,7 @@ def verdict_line(run: Run) -> str:
 def print_summary(run: Run, out: IO[str]) -> None:
     """Failures grouped by the rule they break (one example in full each), then a table per group,
     the notes, the skips by reason, the run's own failures, why it stopped, and the verdict."""
-    s = run.secrets
+    s = run.scrubber
     for failing in _failure_groups(run):
         out.write(_group_block(failing, run) + "\n\n")
     summary = run.summary()

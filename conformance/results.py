@@ -4,8 +4,8 @@ A :class:`Result` is one judged thing -- a server check, a request a client prog
 decoding adapter's answer to one response variant -- with its id, its group (the endpoint), the
 table row it cites, its :class:`Finding` s, the example that shows it (an :class:`Exchange`, or a
 :class:`DecodingExample` for an adapter), its duration and status.  A :class:`Run` collects the
-results of one run with what the reports need besides them (secrets to redact, the seed, the
-run's own failures).  Nothing here renders anything: that is :mod:`conformance.report`, the only
+results of one run with what the reports need besides them (the run's one secret scrubber, the
+seed, the run's own failures).  Nothing here renders anything: that is :mod:`conformance.report`, the only
 writer of summaries, JSON, JUnit and replay lines.
 """
 
@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
+
+from .scrub import Scrubber
 
 __all__ = [
     "CouldNotRun",
@@ -69,7 +71,9 @@ class Exchange:
     """One HTTP request and what came back (or the transport error): a request the kit sent to a
     server, or one a client program sent to the checking vendor.  ``endpoint`` is None for a
     path that names none; ``response_format`` is the format the answer must use (None: either);
-    ``version`` the document version the answer is judged by (None: the newest)."""
+    ``version`` the document version the answer is judged by (None: the newest);
+    ``error`` says in one line why no whole answer came (then ``body`` is what came, if any);
+    ``content_encoding`` is the answer's Content-Encoding (its body left as sent)."""
 
     endpoint: str | None
     method: str
@@ -83,6 +87,7 @@ class Exchange:
     elapsed: float = 0.0
     request_content_type: str | None = None
     version: str | None = None
+    content_encoding: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -142,8 +147,9 @@ class Run:
     ``noun`` names what a result is (``check``, ``request``, ``variant``); ``run_failures`` are
     failures outside any result (no request arrived); ``info`` is the run's context for the JSON
     report (target, vendor, command...); ``requests`` how many requests the kit sent (server mode),
-    ``seed`` the Hypothesis seed; ``ca_file`` the CA a replay line trusts; ``secrets`` what no
-    report may show; ``planned`` how many results the run set out to produce (None: open-ended);
+    ``seed`` the Hypothesis seed; ``ca_file`` the CA a replay line trusts; ``scrubber`` the run's
+    one :class:`~conformance.scrub.Scrubber`, built once from every secret the run knows (what no
+    report may show: ``secrets``), which every sink applies last; ``planned`` how many results the run set out to produce (None: open-ended);
     ``scope`` a restriction every verdict must state (``account-free checks only``);
     ``stopped`` why it ended before its last result, and ``interrupted`` whether that leaves it
     without a verdict (a signal, refused credentials: exit status 2) -- ``--max-failures`` does not.
@@ -152,7 +158,7 @@ class Run:
     mode: Mode
     noun: str
     results: list[Result] = attrs.Factory(list)
-    secrets: list[str] = attrs.field(factory=list, repr=False)
+    scrubber: Scrubber = attrs.field(factory=Scrubber, repr=False)
     duration: float = 0.0
     run_failures: list[str] = attrs.Factory(list)
     info: dict[str, Any] = attrs.Factory(dict)
@@ -164,6 +170,11 @@ class Run:
     stopped: str = ""
     interrupted: bool = False
     replay: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def secrets(self) -> list[str]:
+        """What no report may show (the scrubber's secrets)."""
+        return sorted(self.scrubber.secrets)
 
     @property
     def failed(self) -> list[Result]:

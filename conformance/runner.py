@@ -13,13 +13,18 @@ the run interrupted.
 
 from __future__ import annotations
 
+import ast
+import concurrent.futures
 import contextlib
 import fnmatch
+import functools
 import secrets as pysecrets
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import codec
 
@@ -27,7 +32,6 @@ from .checks import FAMILIES, Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
 from .endpoints import OrderUnavailable, ordering_endpoint, place_order
 from .judge import Expectation
-from .reference.serve import running_server
 from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
 from .versions import describe
 
@@ -193,6 +197,19 @@ def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
 
 Progress = Callable[[Result, int, int], None]
 
+_SWITCH_INTERVAL: Final = 0.0005
+
+DEFAULT_WORKERS: Final = 4
+"""Checks run at once by default (``--workers``): enough to hide a real server's round trips,
+few enough to stay polite."""
+
+
+def planned_requests(checks: Iterable[Check], target: Target, examples: int) -> int:
+    """The most requests a run of *checks* against *target* sends when every check passes: the
+    credentials check and each check that will run (a failing Hypothesis check sends more as it
+    shrinks; ``--max-requests`` caps it)."""
+    return 1 + sum(c.planned(examples) for c in checks if unmet_requirement(c, target) is None)
+
 
 def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> Outcome:
     finding = Finding(
@@ -203,6 +220,127 @@ def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> 
     return Outcome("failed", (finding,), ctx.last)
 
 
+@contextlib.contextmanager
+def _one_ast_parse_at_a_time() -> Iterator[None]:
+    """While the block runs, :func:`ast.parse` runs on one thread at a time.
+
+    Hypothesis parses source as it prepares and draws (a state machine's module for its digest,
+    a filter's lambda for its bounds, a module's constants), and CPython 3.11 can fail when two
+    threads build AST objects at once (``SystemError: AST constructor recursion depth mismatch``:
+    the ast module's depth counter is shared; seen here in about one run in four with
+    ``--workers 8``).  With ``--workers``, property checks run on several threads, so their parses
+    are serialised (each takes well under a millisecond)."""
+    parse = ast.parse
+    lock = threading.Lock()
+
+    @functools.wraps(parse)
+    def serial_parse(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return parse(*args, **kwargs)
+
+    ast.parse = serial_parse
+    try:
+        yield
+    finally:
+        ast.parse = parse
+
+
+class _Loop:
+    """One run's loop: runs a check on a context of its own and keeps its result by catalog
+    index (reports list results in catalog order, whatever order they finish in)."""
+
+    def __init__(self, ctx: RunContext, checks: list[Check], progress: Progress | None, max_failures: int | None):
+        self.ctx, self.checks, self.progress, self.max_failures = ctx, checks, progress, max_failures
+        self.results: dict[int, Result] = {}
+        self.failed = 0
+        self.enough = ""  # why --max-failures ended the run (the verdict stands)
+        self.refused = False
+        self.lock = threading.Lock()
+
+    def one(self, i: int) -> None:
+        """Run check *i* (0-based) and keep its result; RunStopped (and CredentialsRefused, after
+        keeping the check that saw it) propagate."""
+        check = self.checks[i]
+        view = self.ctx.for_check(check.id)
+        t0 = time.perf_counter()
+        try:
+            outcome = run_check(check, view)
+        except CredentialsRefused as exc:
+            with self.lock:  # the check that saw the refusal first fails; others in flight are left out
+                first, self.refused = not self.refused, True
+            if first:
+                self.keep(i, check_result(check, _refused_outcome(check, view, exc), time.perf_counter() - t0))
+            raise
+        self.keep(i, check_result(check, outcome, time.perf_counter() - t0))
+
+    def keep(self, i: int, result: Result) -> None:
+        with self.lock:
+            if self.enough:  # a check that finished after --max-failures ended the run: left out
+                return
+            self.results[i] = result
+            self.failed += result.status == "failed"
+            if self.progress is not None:
+                self.progress(result, i + 1, len(self.checks))
+            if self.max_failures is None or self.enough or self.failed < self.max_failures:
+                return
+            if len(self.results) < len(self.checks):
+                self.enough = f"stopped after {self.failed} failed check(s) (--max-failures {self.max_failures})"
+                self.ctx.stop(self.enough)
+
+    def sequential(self) -> None:
+        for i in range(len(self.checks)):
+            if self.enough:
+                return
+            if self.ctx.stopped:
+                raise RunStopped(self.ctx.stopped)
+            self.one(i)
+
+    def parallel(self, workers: int, deadline: float | None) -> None:
+        """The checks on *workers* threads, the longest first (each check's own probes stay in
+        order on one thread); the first RunStopped stops the others at their next request."""
+        order = sorted(range(len(self.checks)), key=lambda i: -self.checks[i].planned(self.ctx.examples))
+        # an answer's thread waits for the GIL up to the switch interval (5 ms by default) while
+        # another check generates its next example: shorter turns keep every chain of requests moving
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, _SWITCH_INTERVAL))
+        try:
+            with _one_ast_parse_at_a_time():
+                self._parallel(workers, deadline, order)
+        finally:
+            sys.setswitchinterval(switch)
+
+    def _parallel(self, workers: int, deadline: float | None, order: list[int]) -> None:
+        pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="conformance-check")
+        futures = [pool.submit(self._guarded, i) for i in order]
+        stopped: BaseException | None = None
+        try:
+            pending = set(futures)
+            while pending:
+                timeout = None if deadline is None else max(deadline - time.monotonic(), 0) + 0.05
+                done, pending = concurrent.futures.wait(pending, timeout, concurrent.futures.FIRST_EXCEPTION)
+                if not done and deadline is not None and time.monotonic() >= deadline:
+                    self.ctx.stop("the run reached its --max-duration")
+                for future in done:
+                    exc = future.exception()
+                    if isinstance(exc, RunStopped) and self.enough and str(exc) == self.enough:
+                        continue  # a check stopped by --max-failures: dropped, the verdict stands
+                    if exc is not None and stopped is None:
+                        stopped = exc
+                        self.ctx.stop(str(exc) or type(exc).__name__)
+        except BaseException as exc:  # Ctrl-C in the main thread: the workers stop at their next request
+            self.ctx.stop("interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else str(exc))
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
+        if stopped is not None:
+            raise stopped
+
+    def _guarded(self, i: int) -> None:
+        if self.ctx.stopped:
+            raise RunStopped(self.ctx.stopped)
+        self.one(i)
+
+
 def run_checks(
     ctx: RunContext,
     checks: list[Check],
@@ -210,22 +348,27 @@ def run_checks(
     *,
     max_failures: int | None = None,
     scope: str = "",
+    workers: int = 1,
 ) -> Run:
-    """Run *checks* in order (see :func:`run_check`); *progress* sees each result as it comes.
+    """Run *checks* (see :func:`run_check`), on *workers* threads at once; *progress* sees each
+    result as it finishes (with its catalog index).  Results are in catalog order and the same
+    whatever *workers*: each check's probes stay in order on one thread.
 
-    Stops after *max_failures* failed checks (the run keeps its verdict).  At Ctrl-C, a
-    :class:`~conformance.results.RunStopped` (SIGTERM, as the command line raises it) or
-    credentials the server refused (the check that saw it fails), it stops at once: the run
+    Stops after *max_failures* failed checks (the run keeps its verdict; checks still running
+    stop at their next request and are left out).  At Ctrl-C, a :class:`~conformance.results.RunStopped` (SIGTERM, as the command line
+    raises it; the run's request budget or deadline, from :class:`~conformance.context.Pacing`)
+    or credentials the server refused (the check that saw it fails), it stops at once: the run
     keeps every result collected and is marked interrupted (no verdict)."""
     target = ctx.target
     run = Run(
         mode="server",
         noun="check",
-        secrets=ctx.secrets,
+        scrubber=ctx.scrubber,
         info={
             "target": target.base_url,
             "seed": ctx.seed,
             "examples": ctx.examples,
+            "workers": workers,
             "documents": describe(target.versions),
         },
         seed=ctx.seed,
@@ -234,27 +377,21 @@ def run_checks(
         scope=scope,
         replay=target.replay_env,
     )
+    loop = _Loop(ctx, checks, progress, max_failures)
     started = time.perf_counter()
     try:
-        for i, check in enumerate(checks, 1):
-            t0 = time.perf_counter()
-            try:
-                outcome = run_check(check, ctx)
-            except CredentialsRefused as exc:
-                run.results.append(check_result(check, _refused_outcome(check, ctx, exc), time.perf_counter() - t0))
-                raise
-            run.results.append(check_result(check, outcome, time.perf_counter() - t0))
-            if progress is not None:
-                progress(run.results[-1], i, len(checks))
-            if max_failures is not None and len(run.failed) >= max_failures:
-                if i < len(checks):
-                    run.stopped = f"stopped after {len(run.failed)} failed check(s) (--max-failures {max_failures})"
-                break
+        if workers > 1:
+            loop.parallel(workers, ctx.deadline)
+        else:
+            loop.sequential()
     except KeyboardInterrupt:
         run.interrupted, run.stopped = True, "interrupted (Ctrl-C)"
     except RunStopped as exc:
         run.interrupted, run.stopped = True, str(exc)
     finally:
+        run.results = [loop.results[i] for i in sorted(loop.results)]
+        if not run.interrupted and loop.enough:
+            run.stopped = loop.enough
         run.duration = time.perf_counter() - started
         run.requests = ctx.sent
         run.info["requests"] = ctx.sent
@@ -268,6 +405,8 @@ def embedded_target(
     """Start the reference server on loopback (TLS, plain port, throw-away account and SASP id),
     speaking the document *versions* (default: each endpoint's newest); its test CA is kept in
     *data_dir* (default: a temporary folder, removed afterwards)."""
+    from .reference.serve import running_server  # only a run of the embedded server needs it
+
     name = "conformance"
     password = pysecrets.token_urlsafe(18)
     sasp = pysecrets.token_hex(8)

@@ -58,6 +58,7 @@ __all__ = [
     "Scrubber",
     "has_userinfo",
     "scrub",
+    "scrubber",
     "secret_values",
 ]
 
@@ -301,14 +302,15 @@ class Scrubber:
 
 
 @functools.lru_cache(maxsize=32)
-def _cached(secrets: frozenset[str]) -> Scrubber:
+def scrubber(secrets: frozenset[str]) -> Scrubber:
+    """The scrubber of *secrets* (one per distinct set, built once and kept)."""
     return Scrubber(secrets)
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """*text* scrubbed of *secrets* and of the secret variables' values (a scrubber per distinct
     set of secrets is built once and kept)."""
-    return _cached(frozenset(secrets)).scrub(text)
+    return scrubber(frozenset(secrets)).scrub(text)
 
 
 _FORM_PAIR: Final = re.compile(r"(?:^|&)([^&=]*)=([^&]*)")

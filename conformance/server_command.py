@@ -16,6 +16,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import attrs
 
 from . import DEFAULT_EXAMPLES
-from .arguments import check_base_url, check_ca_file, positive_int, positive_seconds
+from .arguments import check_base_url, check_ca_file, positive_int, positive_seconds, rate, whole_number
 from .results import CouldNotRun, RunStopped
 from .versions import VERSION_HELP, describe, parse_versions
 
@@ -54,6 +55,19 @@ are never printed: a replay line reads them back as "$COMODO_LOGIN_PASSWORD".
 
 Without --url the embedded reference server is started on loopback and checked.  Ctrl-C or
 SIGTERM stops a run: the partial summary and reports (marked interrupted) are written, exit 2.
+
+Bounds and pace.  --timeout is one deadline for a whole exchange: connecting, the TLS handshake,
+sending, and the whole answer (a server that drips its answer a byte at a time, or sends 100
+Continue forever, is cut there: a finding).  An answer's body is read up to --max-answer-bytes
+(1 MiB; the rest is not read: a finding), never decompressed (the kit asks for
+Accept-Encoding: identity; a coded answer is a finding).  A run plans a count of requests (what it
+sends when every check passes: shown before it starts, and by --dry-run; the default run of both
+endpoints: about {planned}; a failing property check sends more as it shrinks), so its worst case
+is planned requests x --timeout ({worst} with the defaults); --max-duration caps the whole run
+and --max-requests its requests: a run cut by either reports what ran and gives no verdict
+(exit 2).  A connection that cannot be opened is tried again --retries times; an answer never is.  --workers checks run at once (each check's own requests
+in order) over one keep-alive connection pool; results do not depend on it.  Against the
+vendor's live test system be polite: --workers 2 --rate-limit 2/s --timeout 30.
 """
 
 SERVER_EXAMPLES = """\
@@ -71,7 +85,10 @@ examples:
   python -m conformance server --url https://my-double:8443/products/ --max-failures 5 --lenient
       stop after five failing checks; answers that imitate a vendor quirk are notes
   python -m conformance server --dry-run --url https://secure.comodo.net/products/
-      which checks would run, and why the others would be skipped (nothing is sent)
+      which checks would run, why the others would be skipped, and how many requests (nothing is sent)
+  python -m conformance server --url https://secure.comodo.net/products/ --workers 2 --rate-limit 2/s \
+      --timeout 30 --max-duration 900
+      the vendor's live test system: two checks at a time, at most 2 requests a second, 15 minutes at most
 
 exit status: 0 conforming, 1 not conforming, 2 no verdict: could not run (bad argument, no
 account, unreachable, credentials refused), nothing checked, or interrupted.
@@ -84,6 +101,19 @@ _ACCOUNT_NEEDED = (
 )
 
 
+_DEFAULT_PLANNED = 767
+"""About how many requests the default run of both endpoints plans (``--dry-run`` prints the
+count for the options given; a test keeps this figure within 5% of it)."""
+
+
+def _worst(requests: int, timeout: float) -> str:
+    """*requests* x *timeout* seconds, in words."""
+    seconds = requests * timeout
+    if seconds >= 3600:
+        return f"{requests} x {timeout:g} s = {seconds / 3600:.1f} h"
+    return f"{requests} x {timeout:g} s = " + (f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:g} s")
+
+
 def _env(name: str) -> str | None:
     value = os.environ.get(name)
     return value if value else None
@@ -93,7 +123,7 @@ def add_server_parser(sub: Any) -> None:
     p = sub.add_parser(
         "server",
         help="check a server at a URL (default: the embedded reference server)",
-        description=SERVER_HELP,
+        description=SERVER_HELP.format(planned=_DEFAULT_PLANNED, worst=_worst(_DEFAULT_PLANNED, 15.0)),
         epilog=SERVER_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -103,7 +133,18 @@ def add_server_parser(sub: Any) -> None:
     target.add_argument("--cacert", metavar="FILE", help="CA file (PEM) to verify the server's certificate")
     target.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     target.add_argument(
-        "--timeout", type=positive_seconds, default=15.0, metavar="SECONDS", help="per request (default 15)"
+        "--timeout",
+        type=positive_seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="one deadline per exchange: connect, TLS handshake, send and the whole answer (default 15)",
+    )
+    target.add_argument(
+        "--max-answer-bytes",
+        type=positive_int,
+        default=1 << 20,
+        metavar="N",
+        help="read at most N bytes of an answer's body; a longer answer is a finding (default 1048576)",
     )
     target.add_argument(
         "--data-dir",
@@ -171,6 +212,33 @@ def add_server_parser(sub: Any) -> None:
     )
     which.add_argument(
         "--dry-run", action="store_true", help="list the checks that would run, and why others would be skipped"
+    )
+    pace = p.add_argument_group("pace and bounds")
+    pace.add_argument(
+        "--workers",
+        type=positive_int,
+        default=4,
+        metavar="N",
+        help="checks run at once, over one keep-alive pool (default 4; 1: one at a time); results do not depend on it",
+    )
+    pace.add_argument(
+        "--rate-limit", type=rate, metavar="N/s", help="at most N requests a second across all workers (2/s, 120/min)"
+    )
+    pace.add_argument(
+        "--max-requests", type=whole_number, metavar="N", help="send at most N requests; then the run stops (exit 2)"
+    )
+    pace.add_argument(
+        "--max-duration",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="end the run after SECONDS, whatever it is doing (what ran is reported; exit 2)",
+    )
+    pace.add_argument(
+        "--retries",
+        type=whole_number,
+        default=1,
+        metavar="N",
+        help="try a connection that could not be opened N more times (default 1); an answer is never retried",
     )
     out = p.add_argument_group("reports")
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML, a testcase per check ('-': stdout)")
@@ -284,13 +352,14 @@ def _stopped_by_sigterm() -> Iterator[None]:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    from .context import RunContext, Target, TargetUnreachable
+    from .context import Pacing, RunContext, Target, TargetUnreachable
     from .report import progress_line
     from .results import CredentialsRefused, Result
-    from .runner import embedded_target, preflight, run_checks, unmet_requirement
+    from .runner import embedded_target, planned_requests, preflight, run_checks, unmet_requirement
     from .sinks import finish_run
 
     plan = server_plan(args)
+    started = time.monotonic()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_stopped_by_sigterm())
         settings = plan.target
@@ -310,13 +379,27 @@ def cmd_server(args: argparse.Namespace) -> int:
                 verify=embedded["cacert"],
                 **keep,
             )
-        target = Target(timeout=args.timeout, order_number=args.order_number, versions=plan.versions, **settings)
+        target = Target(
+            timeout=args.timeout,
+            max_answer_bytes=args.max_answer_bytes,
+            retries=args.retries,
+            order_number=args.order_number,
+            versions=plan.versions,
+            **settings,
+        )
+        planned = planned_requests(plan.checks, target, args.examples)
+        if args.max_requests is not None:
+            planned = min(planned, args.max_requests)
+        worst = _worst(planned, args.timeout)
         if args.dry_run:
             for c in plan.checks:
                 reason = unmet_requirement(c, target)
                 print(f"{'skip' if reason else 'run '} {c.id}" + (f"  ({reason})" if reason else ""))
+            print(f"planned: at most {planned} requests (worst case {worst} at --timeout {args.timeout:g})")
             return 0
-        ctx = RunContext(target, seed=plan.seed, examples=args.examples, lenient=args.lenient)
+        deadline = started + args.max_duration if args.max_duration else None
+        pacing = Pacing(rate=args.rate_limit, max_requests=args.max_requests, deadline=deadline)
+        ctx = RunContext(target, seed=plan.seed, examples=args.examples, lenient=args.lenient, pacing=pacing)
         stack.callback(ctx.close)
         try:
             checked = preflight(ctx)
@@ -324,16 +407,23 @@ def cmd_server(args: argparse.Namespace) -> int:
             raise CouldNotRun(f"cannot reach the server: {exc}") from None
         except CredentialsRefused as exc:
             raise CouldNotRun(str(exc)) from None
+        except RunStopped as exc:
+            raise CouldNotRun(f"the run stopped before its first check: {exc}") from None
         if not args.quiet:
             print(checked, file=sys.stderr)
             if plan.versions:
                 print(f"checking it as documents {describe(plan.versions)}", file=sys.stderr)
+            print(
+                f"planned: at most {planned} requests, {args.workers} at a time (worst case {worst})", file=sys.stderr
+            )
 
         def progress(result: Result, i: int, n: int) -> None:
             if not args.quiet:
-                sys.stderr.write(progress_line(result, i, n, ctx.secrets) + "\n")
+                sys.stderr.write(progress_line(result, i, n, ctx.scrubber) + "\n")
                 sys.stderr.flush()
 
-        run = run_checks(ctx, plan.checks, progress, max_failures=args.max_failures, scope=plan.scope)
-        run.info.update(preflight=checked, lenient=args.lenient)
+        run = run_checks(
+            ctx, plan.checks, progress, max_failures=args.max_failures, scope=plan.scope, workers=args.workers
+        )
+        run.info.update(preflight=checked, lenient=args.lenient, planned_requests=planned)
         return finish_run(run, sys.stdout, junit=args.junit, json_path=args.json)

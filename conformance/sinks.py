@@ -1,8 +1,12 @@
 """Where reports go: the JSON and JUnit files (or standard output), checked before a run starts,
 and the end of every run (:func:`finish_run`: the summary, the reports, the exit status).
 
-What the reports say is :mod:`conformance.report`; every text written here passes through its
-:func:`~conformance.report.scrub`, so no secret reaches a file.
+What the reports say is :mod:`conformance.report`; every text written here passes, last, through
+the run's one :class:`~conformance.scrub.Scrubber` (:attr:`Run.scrubber
+<conformance.results.Run.scrubber>`), so no secret reaches a file, in any encoding the file uses:
+a JSON document is scrubbed as JSON text, a JUnit document as XML after it is serialised (each
+attribute and text also before, so a secret XML would escape is found as it is).  Peer text in
+JUnit is XML-safe (:func:`~conformance.peertext.xml_safe`): the file always parses.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Final
 
-from .report import failure_block, print_summary, result_dict, scrub, verdict_line
+from .peertext import xml_safe
+from .report import Secrets, failure_block, print_summary, result_dict, scrub, verdict_line
 from .results import CouldNotRun, Result, Run
+from .scrub import REDACTED_XML
 
 __all__ = ["STDOUT", "finish_run", "prepare_report_paths", "write_json", "write_junit"]
 
@@ -43,20 +49,17 @@ def write_json(run: Run, out: IO[str]) -> None:
         "interrupted": run.interrupted,
         "stopped": run.stopped or None,
         "run_failures": run.run_failures,
-        "results": [result_dict(r, run.secrets, run.ca_file, run.replay) for r in run.results],
+        "results": [result_dict(r, run.scrubber, run.ca_file, run.replay) for r in run.results],
     }
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    out.write(scrub(text, run.secrets) + "\n")
+    out.write(scrub(text, run.scrubber) + "\n")
 
 
-def _element(
-    parent: ET.Element, tag: str, secrets: list[str], text: str | None = None, **attributes: str
-) -> ET.Element:
-    """A child of *parent* with every attribute and its text scrubbed (scrubbing the written file
-    alone would miss a secret XML escapes, e.g. one holding ``&``)."""
-    element = ET.SubElement(parent, tag, {k: scrub(v, secrets) for k, v in attributes.items()})
+def _element(parent: ET.Element, tag: str, secrets: Secrets, text: str | None = None, **attributes: str) -> ET.Element:
+    """A child of *parent* with every attribute and its text scrubbed and made XML-safe."""
+    element = ET.SubElement(parent, tag, {k: xml_safe(scrub(v, secrets)) for k, v in attributes.items()})
     if text is not None:
-        element.text = scrub(text, secrets)
+        element.text = xml_safe(scrub(text, secrets))
     return element
 
 
@@ -65,7 +68,7 @@ def write_junit(run: Run, out: IO[str]) -> None:
     properties, a property per finding), and -- when the run can fail outside its results or
     ended early -- a ``run`` suite whose one testcase fails when it did (no request arrived, ...)
     and errors when it was interrupted (a property says why it stopped)."""
-    s = run.secrets
+    s = run.scrubber
     groups: dict[str, list[Result]] = {}
     for r in run.results:
         groups.setdefault(r.group, []).append(r)
@@ -118,7 +121,7 @@ def write_junit(run: Run, out: IO[str]) -> None:
             _element(case, "error", s, verdict_line(run), message=run.stopped, type="interrupted")
     ET.indent(suites)
     text = ET.tostring(suites, encoding="unicode", xml_declaration=True)
-    out.write(scrub(text, s) + "\n")
+    out.write(run.scrubber.scrub(text, REDACTED_XML) + "\n")
 
 
 # ---------------------------------------------------------------------- where reports go

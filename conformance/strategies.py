@@ -38,6 +38,7 @@ Endpoint = str | EndpointSpec
 """An endpoint by name (its newest document), or its spec bound to a document version."""
 
 __all__ = [
+    "ALPHABET_RANGES",
     "SAFETY_FIELDS",
     "Endpoint",
     "Fault",
@@ -56,9 +57,45 @@ __all__ = [
 # Variables whose faults could turn a test order into a charged one: never mutated, always "Y".
 SAFETY_FIELDS = frozenset({"test"})
 
-# Printable text: no surrogates, no control characters (the documents give no rule for them, so a
-# server refusing them is not at fault), not blank after stripping (blank counts as absent).
-_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+# Printable text: no surrogates, no control characters, nothing unassigned, private or invisible
+# (the documents give no rule for them, so a server refusing them is not at fault), not blank
+# after stripping (blank counts as absent).  The alphabet is whole blocks of every script family a
+# server may meet -- ASCII, Latin, combining marks, Greek, Cyrillic, Hebrew and Arabic
+# (right-to-left), Devanagari, kana, CJK, Hangul, symbols, full-width forms, and characters beyond
+# the BMP (emoji, CJK extension B, mathematical letters: surrogate pairs in JSON, four UTF-8
+# bytes) -- each a range of assigned characters (tests/conformance/test_strategies_alphabet.py
+# checks every one against unicodedata).  A few ranges rather than all of Unicode's 700 runs of
+# assigned characters: Hypothesis checks each drawn character against the ranges one by one, and
+# with 700 that was a quarter of a whole run's time.
+ALPHABET_RANGES: tuple[tuple[int, int], ...] = (
+    (0x20, 0x7E),  # ASCII
+    (0xA1, 0xAC),  # Latin-1 (without the soft hyphen, an invisible format character)
+    (0xAE, 0x24F),  # Latin-1, Latin Extended-A and -B
+    (0x300, 0x36F),  # combining diacritical marks
+    (0x391, 0x3A1),  # Greek
+    (0x3A3, 0x3FF),
+    (0x400, 0x52F),  # Cyrillic
+    (0x5D0, 0x5EA),  # Hebrew
+    (0x620, 0x64A),  # Arabic
+    (0x904, 0x939),  # Devanagari
+    (0x2010, 0x2027),  # punctuation (dashes, quotes, bullets, ellipsis)
+    (0x2030, 0x205E),
+    (0x20A0, 0x20BF),  # currency signs
+    (0x2190, 0x21FF),  # arrows
+    (0x2500, 0x257F),  # box drawing
+    (0x3041, 0x3096),  # hiragana
+    (0x4E00, 0x4FFF),  # CJK unified ideographs (the first 512)
+    (0xAC00, 0xADFF),  # Hangul syllables (the first 512)
+    (0xFF01, 0xFF5E),  # full-width forms
+    (0x1D400, 0x1D454),  # mathematical letters (beyond the BMP)
+    (0x1F600, 0x1F64F),  # emoticons
+    (0x20000, 0x200FF),  # CJK extension B
+)
+_CHARS = st.characters(
+    codec=None,
+    categories=(),
+    include_characters="".join(chr(c) for lo, hi in ALPHABET_RANGES for c in range(lo, hi + 1)),
+)
 
 
 def spec_of(endpoint: Endpoint) -> EndpointSpec:

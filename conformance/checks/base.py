@@ -69,7 +69,9 @@ class Outcome:
 class Check:
     """One row of the catalog.  ``variable`` is the variable (or the variant: ``GET``,
     ``plain-http``, a format) the check is about, None when it is about the whole request;
-    ``requires`` names what the target must offer (``login``, ``sasp``, ``check_auth``, ...)."""
+    ``requires`` names what the target must offer (``login``, ``sasp``, ``check_auth``, ...);
+    ``requests`` how many requests it sends at most when every probe passes -- a number, or for a
+    Hypothesis check a function of the run's example budget (:meth:`planned`)."""
 
     endpoint: str
     family: str
@@ -80,6 +82,12 @@ class Check:
     requires: frozenset[str]
     run: Callable[[RunContext], Outcome] = attrs.field(eq=False, repr=False)
     severity: str = "MUST"
+    requests: int | Callable[[int], int] = attrs.field(default=1, eq=False, repr=False)
+
+    def planned(self, examples: int) -> int:
+        """The most requests this check sends when every probe passes, with *examples*
+        Hypothesis examples per property (a failing Hypothesis check sends more as it shrinks)."""
+        return self.requests(examples) if callable(self.requests) else self.requests
 
     @property
     def id(self) -> str:

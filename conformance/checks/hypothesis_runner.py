@@ -24,7 +24,7 @@ from ..judge import Verdict
 from ..results import Exchange, Finding
 from .base import Outcome
 
-__all__ = ["Recorder", "run_machine", "run_property", "settings_for"]
+__all__ = ["Recorder", "machine_requests", "run_machine", "run_property", "settings_for"]
 
 _STATEFUL_STEPS = 6
 
@@ -99,12 +99,21 @@ def run_property(
     return _explore(prop, recorder)
 
 
+def _machine_examples(examples: int) -> int:
+    return max(2, examples // 5)
+
+
+def machine_requests(examples: int) -> int:
+    """The most requests a state machine sends (one per step) with the run's *examples*."""
+    return _machine_examples(examples) * _STATEFUL_STEPS
+
+
 def run_machine(ctx: RunContext, machine: type[RuleBasedStateMachine], recorder: Recorder) -> Outcome:
     """A stateful check: *machine* (whose rules probe through *recorder*) with the run's seed and
     a fifth of its example budget, six steps each."""
 
     def run() -> None:
-        budget = settings_for(ctx, stateful_step_count=_STATEFUL_STEPS, max_examples=max(2, ctx.examples // 5))
+        budget = settings_for(ctx, stateful_step_count=_STATEFUL_STEPS, max_examples=_machine_examples(ctx.examples))
         run_state_machine_as_test(seed(ctx.seed)(machine), settings=budget)
 
     return _explore(run, recorder)

@@ -41,6 +41,11 @@ def _login_kwargs(ctx: RunContext, spec: codec.EndpointSpec) -> dict[str, Any]:
     return kwargs
 
 
+def examples_planned(examples: int) -> int:
+    """A property check sends one request per example."""
+    return examples
+
+
 @family("valid", "valid requests over the whole space the tables allow succeed (names in any case)", phase="property")
 def valid_requests(spec: codec.EndpointSpec) -> Iterator[Check]:
     yield Check(
@@ -51,6 +56,7 @@ def valid_requests(spec: codec.EndpointSpec) -> Iterator[Check]:
         "styles, names in any case)",
         expects="success, well-formed answers",
         requires=requires(spec),
+        requests=examples_planned,
         run=functools.partial(_run_valid, spec),
     )
 
@@ -80,6 +86,7 @@ def single_faults(spec: codec.EndpointSpec) -> Iterator[Check]:
         "country, unknown name)",
         expects="exactly that fault's code, naming the variable",
         requires=requires(spec),
+        requests=examples_planned,
         run=functools.partial(_run_single_fault, spec),
     )
 

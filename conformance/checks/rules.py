@@ -57,6 +57,7 @@ def name_case(spec: codec.EndpointSpec) -> Iterator[Check]:
         sends="a valid request with every name in upper case, then lower case, then swapped case",
         expects="success each time (names are case-insensitive)",
         requires=requires(spec),
+        requests=3,
         run=functools.partial(_run_name_case, spec),
     )
 
@@ -113,6 +114,7 @@ def required_unless(spec: codec.EndpointSpec) -> Iterator[Check]:
             sends=f"each of {', '.join(r.fields)} left out, without {r.unless}",
             expects="-3 naming the variable left out",
             requires=frozenset({"login"}),
+            requests=len(r.fields),
             run=functools.partial(_run_required_unless, spec, r),
         )
 

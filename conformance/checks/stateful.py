@@ -24,7 +24,7 @@ from ..endpoints import behaviour, place_order
 from ..judge import Expectation
 from ..strategies import field_values
 from .base import Check, Outcome, cite, family, outcome_of, probe, requires, sequence, success
-from .hypothesis_runner import Recorder, run_machine
+from .hypothesis_runner import Recorder, machine_requests, run_machine
 
 __all__ = ["MACHINES", "stateful"]
 
@@ -46,6 +46,7 @@ def _foreign_order_numbers(spec: codec.EndpointSpec) -> Check | None:
         expects=f"repeats refused with {policy.fon_not_unique_code} naming foreignOrderNumber only when "
         "checkFONIsUnique=Y",
         requires=requires(spec),
+        requests=lambda examples: 3 + machine_requests(examples),
         run=functools.partial(_run_foreign_order_numbers, spec),
     )
 
@@ -132,6 +133,7 @@ def _click_through(spec: codec.EndpointSpec) -> Check:
         sends=sends,
         expects=expects,
         requires=requires(spec),
+        requests=lambda examples: 4 + machine_requests(examples),  # its own order, three steps, the machine
         run=functools.partial(_run_click_through, spec),
     )
 

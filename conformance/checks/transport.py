@@ -96,6 +96,7 @@ def response_format(spec: codec.EndpointSpec) -> Iterator[Check]:
             sends=sends,
             expects=f"{fmt.mime_type} answers in the {fmt.name} format, success and error alike",
             requires=requires(spec),
+            requests=2,
             run=functools.partial(_run_format, spec, key),
         )
 

@@ -171,6 +171,7 @@ def allowed_values(spec: codec.EndpointSpec) -> Iterator[Check]:
                 sends=f"{f.name} = each of {', '.join(values)}",
                 expects="success for each",
                 requires=requires(spec),
+                requests=len(values),
                 run=functools.partial(_run_allowed, spec, f, values),
             )
 
@@ -212,6 +213,7 @@ def _disallowed_check(spec: codec.EndpointSpec, f: FieldSpec, bad: list[tuple[st
         sends=f"{f.name} = {shown}",
         expects=f"{' / '.join(map(str, codes))} naming {'the country' if country else f.name}",
         requires=requires(spec),
+        requests=len(bad),
         run=functools.partial(_run_disallowed, spec, f, bad),
     )
 

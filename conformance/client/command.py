@@ -21,7 +21,7 @@ from typing import IO, Any, Final
 
 import attrs
 
-from ..report import cut, scrub
+from ..report import Secrets, cut, scrub
 from ..results import CouldNotRun
 from .lines import LongLine, pump_lines
 
@@ -85,7 +85,7 @@ def run_command(
     env: dict[str, str],
     timeout: float,
     *,
-    secrets: Callable[[], list[str]],
+    secrets: Callable[[], Secrets],
     out: IO[str] | None,
 ) -> CommandResult:
     """Run CMD to the end (its process group stopped after *timeout* seconds), copying its

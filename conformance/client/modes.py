@@ -97,7 +97,7 @@ def _recording(
         max_request_bytes=max_request_bytes,
     )
     if out is not None:
-        recorder.on_record = lambda r: _say(out, progress_line(r.result(""), r.index, None, recorder.secrets))
+        recorder.on_record = lambda r: _say(out, progress_line(r.result(""), r.index, None, recorder.scrubber))
     yield credentials, recorder
     if recorder.errors:
         raise CouldNotRun(f"the kit failed: {recorder.errors[0]}")
@@ -139,7 +139,7 @@ def _requests_run(
         mode="client",
         noun="request",
         results=[r.result(vendor.url) for r in recorder.received],
-        secrets=recorder.secrets,
+        scrubber=recorder.scrubber,
         duration=time.monotonic() - started,
         info={**vendor.info(), **info, "tls_handshakes": tls},
         ca_file=vendor.ca_file,
@@ -185,10 +185,10 @@ def check_requests(
                 env.pop("COMODO_CA_FILE", None)
             env.update(vendor.environment())
             shown = None if quiet else (command_out or sys.stderr)
-            result = run_command(command, env, timeout, secrets=lambda: recorder.secrets, out=shown)
+            result = run_command(command, env, timeout, secrets=lambda: recorder.scrubber, out=shown)
     info = {
         "command": {
-            "argv": [scrub(a, recorder.secrets) for a in result.argv],
+            "argv": [scrub(a, recorder.scrubber) for a in result.argv],
             "exit_status": result.status,
             "timed_out": result.timed_out,
             "duration": round(result.duration, 3),

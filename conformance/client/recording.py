@@ -27,6 +27,7 @@ import codec
 from ..asgi import App, Message, Receive, Scope, Send, header, request_method
 from ..report import sent_secrets
 from ..results import Exchange, Finding, Result
+from ..scrub import Scrubber
 from .judging import judge_received
 
 __all__ = ["DEFAULT_MAX_REQUEST_BYTES", "Received", "Recorder", "RecordingApp"]
@@ -126,6 +127,7 @@ class Recorder:
         self.max_request_bytes = max_request_bytes
         self._secrets = [s for s in secrets if s]
         self._seen: list[str] = []
+        self._scrubber = Scrubber(self._secrets)
         self.lenient = lenient
         self.scheme = scheme  # None: the connection's own; "https" with --no-tls (answered as if HTTPS)
         self.on_record = on_record
@@ -138,6 +140,13 @@ class Recorder:
         """The run's secrets and every secret value a client has sent so far."""
         with self._lock:
             return [*self._secrets, *self._seen]
+
+    @property
+    def scrubber(self) -> Scrubber:
+        """The run's one scrubber, for every secret known so far (rebuilt only when a client sent a
+        new one: building is linear in the secrets, and scrubbing does not grow with them)."""
+        with self._lock:
+            return self._scrubber
 
     def record(
         self,
@@ -169,7 +178,10 @@ class Recorder:
             )
             seen = sent_secrets(body) + sent_secrets(query)
             with self._lock:
-                self._seen.extend(s for s in seen if s not in self._seen)
+                new = [s for s in dict.fromkeys(seen) if s not in self._scrubber.secrets]
+                if new:
+                    self._seen.extend(new)
+                    self._scrubber = self._scrubber.with_secrets(new)
                 received = Received(
                     len(self.received) + 1,
                     method,

@@ -10,7 +10,9 @@ under one deadline and the read limits.
 * :mod:`conformance.http.client` -- :class:`Client`, the keep-alive pool, retries, TLS set-up;
 * :mod:`conformance.http.connection` -- one connection and one exchange: :class:`Limits`,
   :class:`Response`; :mod:`conformance.http.opening` opens it (connect, TLS);
-* :mod:`conformance.http.errors` -- every failure as a type with data, one line each.
+* :mod:`conformance.http.errors` -- every failure as a type with data, one line each;
+* :mod:`conformance.http.inprocess` -- :class:`Transport`, what server mode sends through, and
+  :class:`ASGITransport`, the same promises over an ASGI app in this process (tests, benchmarks).
 
 Pacing a run (the rate limit and the request budget) is :mod:`conformance.pacing`.
 """
@@ -33,10 +35,12 @@ from .errors import (
     TooManyInformational,
     TransportError,
 )
+from .inprocess import ASGITransport, Transport
 
 __all__ = [
     "DEFAULT_MAX_BODY",
     "DEFAULT_TIMEOUT",
+    "ASGITransport",
     "AnswerTooLarge",
     "Client",
     "ConnectError",
@@ -56,6 +60,7 @@ __all__ = [
     "RetryPolicy",
     "TLSError",
     "TooManyInformational",
+    "Transport",
     "TransportError",
     "parse_url",
     "ssl_context",

@@ -17,8 +17,8 @@ Bounds, each answered in the vendor's terms and logged without secrets:
   the code, the order number and the exception's type and place -- never the body, the
   exception's message, loginPassword or saspSessionID.
 
-The app is testable in-process: ``httpx.AsyncClient(transport=httpx.ASGITransport(app),
-base_url="https://testserver")``.
+The app is testable in-process: ``conformance.http.ASGITransport(app)`` (what server mode
+sends through; ``RunContext(target, transport=...)``), or httpx's ``ASGITransport``.
 """
 
 from __future__ import annotations

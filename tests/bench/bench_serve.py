@@ -9,7 +9,13 @@ server do not share a GIL): ``python bench_serve.py reference|static DATA_DIR [D
   reads the body and answers one fixed body: the reference server's answer to the rejected
   request of the benchmark.
 
-Prints one JSON line (``url``, ``ca``) once listening; stops when its stdin closes.
+* ``kit DATA_DIR DELAY_MS`` -- the reference server as the kit's default run needs it (an account,
+  a SASP session, a plain-HTTP port) with every answer held back *DELAY_MS* milliseconds (0: none):
+  the server a conformance run is raced against, and the loopback delay server of
+  ``test_bench_overhead.py`` (``asyncio.sleep`` before the answer: the server stays concurrent).
+
+Prints one JSON line (``url``, ``ca``; ``plain_url``, ``login_name``, ``password``, ``sasp`` for
+``kit``) once listening; stops when its stdin closes.
 :func:`serving` runs one from a benchmark and yields that line.
 """
 
@@ -43,7 +49,7 @@ def static_answer() -> tuple[bytes, bytes]:
 
 
 @contextlib.contextmanager
-def serving(kind: str, *args: Path) -> Iterator[dict[str, str]]:
+def serving(kind: str, *args: Path | str) -> Iterator[dict[str, str]]:
     """Run ``bench_serve.py KIND ARGS...`` in a process of its own; yield its ``url`` and ``ca``."""
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), kind, *map(str, args)],
@@ -81,6 +87,42 @@ def serve_reference(data_dir: Path, db: Path) -> None:
         with running_server(store=store, data_dir=data_dir, tls=True) as server:
             print(json.dumps({"url": server.base_url, "ca": server.ca_file}), flush=True)
             sys.stdin.read()
+
+
+KIT_SASP = "BenchSasp0000001"
+
+
+def serve_kit(data_dir: Path, delay_ms: int) -> None:
+    import asyncio as aio
+
+    from conformance.reference.serve import running_server
+
+    def delayed(app: Any) -> Any:
+        async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and delay_ms:
+                await aio.sleep(delay_ms / 1000)
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with running_server(
+        accounts=[ACCOUNT],
+        sasp_sessions=[(KIT_SASP, ACCOUNT[0])],
+        plain_port=True,
+        data_dir=data_dir,
+        tls=True,
+        app_wrapper=delayed,
+    ) as server:
+        line = {
+            "url": server.base_url,
+            "plain_url": server.plain_url,
+            "ca": server.ca_file,
+            "login_name": ACCOUNT[0],
+            "password": ACCOUNT[1],
+            "sasp": KIT_SASP,
+        }
+        print(json.dumps(line), flush=True)
+        sys.stdin.read()
 
 
 def serve_static(data_dir: Path) -> None:
@@ -129,5 +171,7 @@ if __name__ == "__main__":
     kind, folder = sys.argv[1], Path(sys.argv[2])
     if kind == "reference":
         serve_reference(folder, Path(sys.argv[3]))
+    elif kind == "kit":
+        serve_kit(folder, int(sys.argv[3]))
     else:
         serve_static(folder)

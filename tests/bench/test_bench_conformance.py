@@ -1,11 +1,10 @@
 """Conformance throughput: checks per second against the reference server in-process (its ASGI
-app behind an httpx transport, no sockets), and the full default run of both endpoints over
+app behind the kit's in-process transport, no sockets), and the full default run of both endpoints over
 loopback HTTPS as a user types it (``python -m conformance server --seed 1``), target under 20 s.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import secrets
@@ -15,10 +14,10 @@ import sys
 import time
 from typing import Any
 
-import httpx
 from bench_results import record_line
 
 from conformance.context import RunContext, Target
+from conformance.http import ASGITransport
 from conformance.reference.app import make_app
 from conformance.reference.serve import seed_store
 from conformance.reference.store import Store
@@ -26,26 +25,6 @@ from conformance.runner import run_checks, select_checks
 
 ROUNDS = int(os.environ.get("COMODO_BENCH_ROUNDS", "3"))
 SECTION = f"conformance, default catalog of both endpoints, seed 1 (medians of {ROUNDS} rounds)"
-
-
-class InProcess(httpx.BaseTransport):
-    """A sync httpx transport over ``httpx.ASGITransport``: RunContext's client talks to the app
-    in this process, on an event loop of its own."""
-
-    def __init__(self, app: Any) -> None:
-        self._asgi = httpx.ASGITransport(app=app)
-        self._loop = asyncio.new_event_loop()
-
-    async def _exchange(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
-        content = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._loop.run_until_complete(self._exchange(request))
-
-    def close(self) -> None:
-        self._loop.close()
 
 
 def _in_process_run() -> tuple[int, int, int, float]:
@@ -62,8 +41,7 @@ def _in_process_run() -> tuple[int, int, int, float]:
             verify=False,
             check_auth=True,
         )
-        client = httpx.Client(transport=InProcess(make_app(store)), follow_redirects=False)
-        ctx = RunContext(target, seed=1, client=client)
+        ctx = RunContext(target, seed=1, transport=ASGITransport(make_app(store)))
         try:
             report = run_checks(ctx, select_checks())
         finally:
@@ -80,7 +58,7 @@ def test_checks_per_second_in_process(benchmark: Any) -> None:
     benchmark.extra_info.update(checks=checks, requests=requests, checks_per_second=checks / seconds)
     record_line(
         SECTION,
-        f"in-process app (httpx ASGI transport): {checks} checks, {requests} requests in {seconds:.2f} s = "
+        f"in-process app (ASGI transport): {checks} checks, {requests} requests in {seconds:.2f} s = "
         f"{checks / seconds:.1f} checks/s, {requests / seconds:.0f} requests/s; failed {sum(r[1] for r in runs)}",
     )
     assert all(r[1] == 0 for r in runs)

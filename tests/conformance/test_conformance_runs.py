@@ -116,19 +116,26 @@ def test_credentials_refused_mid_run_stop_it_and_keep_what_was_collected(
     loopback: tuple[RunningServer, Switchboard], tmp_path: Path
 ) -> None:
     """The server refuses the credentials it accepted before: the check that saw it fails, the run
-    stops there (exit 2, INTERRUPTED, the reports marked so) and no request carries them again."""
+    stops there (exit 2, INTERRUPTED, the reports marked so) and no request carries them again.
+    One check at a time, exactly one request gets the refusal; with --workers N, the requests
+    already in flight when it came (at most N - 1 more) are all that follow it."""
     server, board = loopback
-    board.seen.clear()
-    report = tmp_path / "run.json"
-    with board.switched(_refuses_after(6)):
-        result = run(server, "--json", str(report))
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "stopped: the server refused the credentials (-16)" in result.stdout
-    assert re.search(rf"^INTERRUPTED: \d+ of {N} checks ran, 1 failed", result.stdout, re.MULTILINE)
-    assert _sent_with(board, PASSWORD) == 7  # six accepted, one refused, none after
-    data = json.loads(report.read_text())
-    assert data["verdict"] == "interrupted" and data["interrupted"] is True
-    assert data["results"][-1]["outcome"] == "failed" and len(data["results"]) < N
+    for workers, most in ((1, 7), (4, 10)):
+        board.seen.clear()
+        report = tmp_path / "run.json"
+        with board.switched(_refuses_after(6)):
+            result = run(server, "--json", str(report), "--workers", str(workers))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "stopped: the server refused the credentials (-16)" in result.stdout
+        assert re.search(rf"^INTERRUPTED: \d+ of {N} checks ran, 1 failed", result.stdout, re.MULTILINE)
+        sent = _sent_with(board, PASSWORD)  # six accepted, one refused, none after (but those in flight)
+        assert sent == 7 if workers == 1 else 7 <= sent <= most, (workers, sent)
+        data = json.loads(report.read_text())
+        assert data["verdict"] == "interrupted" and data["interrupted"] is True
+        failed = [r for r in data["results"] if r["outcome"] == "failed"]
+        assert len(failed) == 1 and len(data["results"]) < N
+        if workers == 1:
+            assert data["results"][-1]["outcome"] == "failed"
 
 
 def _slow(call: Call, reply: Reply) -> None:

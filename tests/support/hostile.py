@@ -71,26 +71,10 @@ class LoopbackServer:
 
     def read_request(self, conn: socket.socket) -> bytes | None:
         """One request (head and Content-Length body), recorded; None when the client closed."""
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = next(
-            (
-                int(line.split(b":", 1)[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length:")
-            ),
-            0,
-        )
-        while len(body) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            body += chunk
+        message = read_message(conn)
+        if message is None:
+            return None
+        head = message.partition(b"\r\n\r\n")[0]
         self.requests.append(head)
         return head
 
@@ -265,3 +249,93 @@ def close_on_second_request(server: LoopbackServer, conn: socket.socket) -> None
         return
     conn.sendall(answer())
     server.read_request(conn)
+
+
+# ---------------------------------------------------------------------------- a hostile front for server mode
+
+
+Attack = Callable[[LoopbackServer, socket.socket], None]
+"""What the front does, instead of forwarding, with a request that triggers it: the request is
+already read; the attack writes (or withholds) the answer on *conn*."""
+
+
+def read_message(sock: socket.socket) -> bytes | None:
+    """One whole HTTP/1.1 message (head and Content-Length body) as sent; None when the peer closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+        0,
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def front(
+    backend_port: int,
+    *,
+    trigger: bytes = b"notAVariable",
+    attack: Attack | None = None,
+    rewrite: Callable[[bytes], bytes] | None = None,
+    spare: int = 1,
+) -> Handler:
+    """A front for server-mode runs: forwards every request to the plain-HTTP reference server on
+    *backend_port* (one backend connection per client connection) and relays its answer -- except
+    for a request whose head or body holds *trigger*, which gets *attack* instead -- and passes
+    every relayed answer through *rewrite* (an echoing server) if given.  The first *spare*
+    requests (the kit's credentials check) are relayed whatever they hold, and the checks the
+    trigger does not touch are answered as the reference server answers them."""
+
+    def handler(server: LoopbackServer, conn: socket.socket) -> None:
+        with socket.create_connection(("127.0.0.1", backend_port), timeout=IO_TIMEOUT) as backend:
+            while not server.stopping.is_set():
+                request = read_message(conn)
+                if request is None:
+                    return
+                server.requests.append(request.partition(b"\r\n\r\n")[0])
+                if attack is not None and trigger in request and len(server.requests) > spare:
+                    attack(server, conn)
+                    return
+                backend.sendall(request)
+                answer_bytes = read_message(backend)
+                if answer_bytes is None:
+                    return
+                conn.sendall(rewrite(answer_bytes) if rewrite is not None else answer_bytes)
+
+    return handler
+
+
+class _AlreadyRead:
+    """The server as a handler sees it, with the request already read (``read_request`` returns
+    at once, once); every other attribute is the server's."""
+
+    def __init__(self, server: LoopbackServer) -> None:
+        self._server = server
+        self._read = False
+
+    def read_request(self, conn: socket.socket) -> bytes | None:
+        if self._read:
+            return None
+        self._read = True
+        return b""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._server, name)
+
+
+def attack_of(handler: Handler) -> Attack:
+    """One of the handlers above as an attack on a request the front already read."""
+
+    def attack(server: LoopbackServer, conn: socket.socket) -> None:
+        handler(_AlreadyRead(server), conn)  # type: ignore[arg-type]
+
+    return attack

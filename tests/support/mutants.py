@@ -29,15 +29,16 @@ import random
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
-import httpx
 
 import codec
 from conformance.asgi import ROUTES, read_body, send_response
 from conformance.checks import Check, catalog, check_by_id
-from conformance.context import RunContext, Target, baseline_value, ssl_context
+from conformance.context import RunContext, Target, baseline_value, make_transport
 from conformance.formats import requested_format
+from conformance.http import Response
 from conformance.reference.app import make_app
 from conformance.reference.serve import RunningServer, running_server
 from conformance.results import Run
@@ -1142,16 +1143,17 @@ ELSEWHERE = "plain.conformance.test"
 """A host name that is not loopback, for a plain URL the kit must treat as another machine's."""
 
 
-class _Rerouted(httpx.HTTPTransport):
-    """Sends every request to *port* on 127.0.0.1, whatever host its URL names."""
+class _Rerouted:
+    """The kit's transport, with every request to :data:`ELSEWHERE` sent to 127.0.0.1 instead."""
 
-    def __init__(self, port: int) -> None:
-        super().__init__()
-        self.port = port
+    def __init__(self, target: Target) -> None:
+        self._client = make_transport(target)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
-        return super().handle_request(request)
+    def request(self, method: str, url: str, **options: Any) -> Response:
+        return self._client.request(method, url.replace(f"//{ELSEWHERE}:", "//127.0.0.1:", 1), **options)
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def context_for(server: RunningServer, variant: Variant | None, **options: Any) -> RunContext:
@@ -1160,12 +1162,9 @@ def context_for(server: RunningServer, variant: Variant | None, **options: Any) 
     target = target_for(server)
     if variant is None or not variant.plain_elsewhere or not target.plain_url:
         return RunContext(target, **options)
-    port = httpx.URL(target.plain_url).port or 80
+    port = urlsplit(target.plain_url).port or 80
     target = attrs.evolve(target, plain_url=f"http://{ELSEWHERE}:{port}/products/")
-    client = httpx.Client(
-        verify=ssl_context(target.verify), timeout=target.timeout, mounts={f"http://{ELSEWHERE}": _Rerouted(port)}
-    )
-    return RunContext(target, client=client, **options)
+    return RunContext(target, transport=_Rerouted(target), **options)
 
 
 def checks_for(variant: Variant | None) -> list[Check]:
