@@ -6,7 +6,6 @@ loopback HTTPS as a user types it (``python -m conformance server --seed 1``), t
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import statistics
 import subprocess
@@ -14,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from bench_results import record_line
+from bench_results import VERDICT, record_line
 
 from conformance.context import RunContext, Target
 from conformance.http import ASGITransport
@@ -64,9 +63,6 @@ def test_checks_per_second_in_process(benchmark: Any) -> None:
     assert all(r[1] == 0 for r in runs)
 
 
-_DONE = re.compile(r"(\d+) checks, \d+ failed, \d+ with notes, (\d+) requests in ([0-9.]+) s")
-
-
 def test_full_default_run_over_loopback(benchmark: Any) -> None:
     runs: list[tuple[float, float, int, int]] = []
 
@@ -79,9 +75,9 @@ def test_full_default_run_over_loopback(benchmark: Any) -> None:
             check=False,
         )
         wall = time.perf_counter() - started
-        found = _DONE.search(done.stdout)
+        found = VERDICT.search(done.stdout)
         assert done.returncode == 0 and found, done.stdout + done.stderr
-        runs.append((wall, float(found[3]), int(found[1]), int(found[2])))
+        runs.append((wall, float(found["seconds"]), int(found["checks"]), int(found["requests"])))
 
     benchmark.group = "conformance"
     benchmark.pedantic(one_run, rounds=ROUNDS, iterations=1)

@@ -19,7 +19,6 @@ Budget (issue 14): at most 1.5 ms of kit CPU per request.  Medians of ``COMODO_B
 from __future__ import annotations
 
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -29,7 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from bench_results import record_line
+from bench_results import VERDICT, record_line
 from bench_serve import serving
 
 from conformance.checks import catalog
@@ -106,9 +105,6 @@ def _command(server: dict[str, str], *extra: str) -> list[str]:
     ]
 
 
-_DONE = re.compile(r"(\d+) requests in ([0-9.]+) s")
-
-
 def _as_command(server: dict[str, str], *extra: str) -> tuple[float, float, int]:
     """(CPU seconds of the whole command, wall seconds, requests)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -122,9 +118,9 @@ def _as_command(server: dict[str, str], *extra: str) -> tuple[float, float, int]
     )
     wall = time.perf_counter() - wall
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found = _DONE.search(done.stdout)
+    found = VERDICT.search(done.stdout)
     assert done.returncode == 0 and found, done.stdout + done.stderr
-    return usage.ru_utime + usage.ru_stime - cpu, wall, int(found[1])
+    return usage.ru_utime + usage.ru_stime - cpu, wall, int(found["requests"])
 
 
 def test_kit_cpu_per_request(benchmark: Any, server: dict[str, str]) -> None:

@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bench_results import record_line
+from bench_results import VERDICT, record_line
 
 # the broken servers and the switchboard that serves them; mutants starts the reference server
 # with conformance.serve.running_server -- the one place this benchmark reaches the conformance package
@@ -141,9 +141,6 @@ def run_schemathesis(server: Any, *, all_checks: bool = False, phases: str | Non
     )
 
 
-_DONE = re.compile(r"(\d+) checks, (\d+) requests in ([0-9.]+) s")
-
-
 def run_kit(server: Any) -> Run:
     command = [
         sys.executable,
@@ -168,13 +165,13 @@ def run_kit(server: Any) -> Run:
         "--quiet",
     ]
     code, wall, cpu, output = _run(command, {**os.environ, PASSWORD_ENV: PASSWORD})
-    done = _DONE.search(output)
+    done = VERDICT.search(output)
     failing = re.search(r"^\s*(?:FAIL|FAILED)\s+(\S+)", output, re.MULTILINE)
     return Run(
         code,
         wall,
         cpu,
-        f"{done[1]} checks, {done[2]} requests" if done else "?",
+        f"{done['checks']} checks, {done['requests']} requests" if done else "?",
         failing[1] if failing else "",
         output,
     )
