@@ -115,6 +115,6 @@ def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
             note=also.get("note"),  # a missing variable is left out (absent): exactly -3
             also=also.get("also", frozenset()),
         )
-        return probe(ctx, spec.name, wire, expect)
+        return probe(ctx, spec.name, wire, expect, raw_body=body)  # the body just checked, not encoded again
 
     return run_property(ctx, strategy, one)
