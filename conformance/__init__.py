@@ -42,3 +42,8 @@ DEFAULT_EXAMPLES = 100
 """Hypothesis examples per property check when the user does not say (a full default run of both
 endpoints against the reference server takes a few seconds on 2 cores).  Kept here, in a module
 that imports nothing, so the pytest plugin can show it without loading the kit."""
+
+DEFAULT_WORKERS = 4
+"""Checks run at once by default (``--workers``): enough to hide a real server's round trips,
+few enough to stay polite.  Kept here for the same reason as :data:`DEFAULT_EXAMPLES`: the
+command line shows it without importing the runner."""

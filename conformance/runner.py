@@ -199,10 +199,6 @@ Progress = Callable[[Result, int, int], None]
 
 _SWITCH_INTERVAL: Final = 0.0005
 
-DEFAULT_WORKERS: Final = 4
-"""Checks run at once by default (``--workers``): enough to hide a real server's round trips,
-few enough to stay polite."""
-
 
 def planned_requests(checks: Iterable[Check], target: Target, examples: int) -> int:
     """The most requests a run of *checks* against *target* sends when every check passes: the

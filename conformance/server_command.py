@@ -23,8 +23,9 @@ from typing import Any
 
 import attrs
 
-from . import DEFAULT_EXAMPLES
+from . import DEFAULT_EXAMPLES, DEFAULT_WORKERS
 from .arguments import check_base_url, check_ca_file, positive_int, positive_seconds, rate, whole_number
+from .http import DEFAULT_MAX_BODY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from .results import CouldNotRun, RunStopped
 from .versions import VERSION_HELP, describe, parse_versions
 
@@ -65,8 +66,9 @@ sends when every check passes: shown before it starts, and by --dry-run; the def
 endpoints: about {planned}; a failing property check sends more as it shrinks), so its worst case
 is planned requests x --timeout ({worst} with the defaults); --max-duration caps the whole run
 and --max-requests its requests: a run cut by either reports what ran and gives no verdict
-(exit 2).  A connection that cannot be opened is tried again --retries times; an answer never is.  --workers checks run at once (each check's own requests
-in order) over one keep-alive connection pool; results do not depend on it.  Against the
+(exit 2).  A connection that cannot be opened is tried again --retries times; an answer never
+is.  --workers checks run at once (each check's own requests in order) over one keep-alive
+connection pool; results do not depend on it.  Against the
 vendor's live test system be polite: --workers 2 --rate-limit 2/s --timeout 30.
 """
 
@@ -135,16 +137,16 @@ def add_server_parser(sub: Any) -> None:
     target.add_argument(
         "--timeout",
         type=positive_seconds,
-        default=15.0,
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="one deadline per exchange: connect, TLS handshake, send and the whole answer (default 15)",
+        help="one deadline per exchange: connect, TLS handshake, send and the whole answer (default %(default)g)",
     )
     target.add_argument(
         "--max-answer-bytes",
         type=positive_int,
-        default=1 << 20,
+        default=DEFAULT_MAX_BODY,
         metavar="N",
-        help="read at most N bytes of an answer's body; a longer answer is a finding (default 1048576)",
+        help="read at most N bytes of an answer's body; a longer answer is a finding (default %(default)d)",
     )
     target.add_argument(
         "--data-dir",
@@ -217,9 +219,10 @@ def add_server_parser(sub: Any) -> None:
     pace.add_argument(
         "--workers",
         type=positive_int,
-        default=4,
+        default=DEFAULT_WORKERS,
         metavar="N",
-        help="checks run at once, over one keep-alive pool (default 4; 1: one at a time); results do not depend on it",
+        help="checks run at once, over one keep-alive pool (default %(default)d; 1: one at a time); "
+        "results do not depend on it",
     )
     pace.add_argument(
         "--rate-limit", type=rate, metavar="N/s", help="at most N requests a second across all workers (2/s, 120/min)"
@@ -236,9 +239,9 @@ def add_server_parser(sub: Any) -> None:
     pace.add_argument(
         "--retries",
         type=whole_number,
-        default=1,
+        default=DEFAULT_RETRIES,
         metavar="N",
-        help="try a connection that could not be opened N more times (default 1); an answer is never retried",
+        help="try a connection that could not be opened N more times (default %(default)d); an answer is never retried",
     )
     out = p.add_argument_group("reports")
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML, a testcase per check ('-': stdout)")

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Final
 from urllib.parse import urlsplit
 
 import attrs
 
 import codec
 
-from .http import DEFAULT_MAX_BODY
+from .http import DEFAULT_MAX_BODY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from .strategies import SAFETY_FIELDS
 
-__all__ = ["DEFAULT_TIMEOUT", "Target", "TargetUnreachable", "baseline_value", "is_loopback"]
-
-DEFAULT_TIMEOUT: Final = 15.0
-"""Seconds one exchange may take as a whole (``--timeout``): connect, TLS, send, the whole answer."""
+__all__ = ["Target", "TargetUnreachable", "baseline_value", "is_loopback"]
 
 
 class TargetUnreachable(Exception):
@@ -48,7 +44,7 @@ class Target:
     verify: str | bool = True
     timeout: float = DEFAULT_TIMEOUT
     max_answer_bytes: int = DEFAULT_MAX_BODY
-    retries: int = 1
+    retries: int = DEFAULT_RETRIES
     check_auth: bool = False
     order_number: str | None = None
     no_account: bool = False

@@ -17,7 +17,7 @@ under one deadline and the read limits.
 Pacing a run (the rate limit and the request budget) is :mod:`conformance.pacing`.
 """
 
-from .client import DEFAULT_TIMEOUT, Client, PoolStats, RetryPolicy, parse_url, ssl_context
+from .client import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Client, PoolStats, RetryPolicy, parse_url, ssl_context
 from .connection import DEFAULT_MAX_BODY, Limits, Origin, Response
 from .errors import (
     AnswerTooLarge,
@@ -39,6 +39,7 @@ from .inprocess import ASGITransport, Transport
 
 __all__ = [
     "DEFAULT_MAX_BODY",
+    "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
     "ASGITransport",
     "AnswerTooLarge",

@@ -40,9 +40,12 @@ import attrs
 from .connection import Connection, Limits, Origin, Response, make_request
 from .errors import ConnectError, ConnectionClosed, HTTPClientError, InvalidRequest, InvalidSetting
 
-__all__ = ["DEFAULT_TIMEOUT", "Client", "PoolStats", "RetryPolicy", "parse_url", "ssl_context"]
+__all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "Client", "PoolStats", "RetryPolicy", "parse_url", "ssl_context"]
 
 DEFAULT_TIMEOUT: Final = 15.0
+"""Seconds one exchange may take as a whole (``--timeout``): connect, TLS, send, the whole answer."""
+DEFAULT_RETRIES: Final = 1
+"""Connection attempts after the first that fails before any byte of the answer (``--retries``)."""
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _FRAMING: Final = frozenset({b"content-length", b"transfer-encoding"})
 
@@ -60,7 +63,7 @@ class RetryPolicy:
     ``retries`` more attempts (default 1), the *n*-th after ``backoff * 2 ** (n - 1)`` seconds
     (a stale keep-alive connection is retried at once); never past the exchange's deadline."""
 
-    retries: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    retries: int = attrs.field(default=DEFAULT_RETRIES, validator=attrs.validators.ge(0))
     backoff: float = attrs.field(default=0.05, validator=attrs.validators.ge(0))
 
     def delay(self, retry: int) -> float:

@@ -31,9 +31,10 @@ import pytest
 from bench_results import VERDICT, record_line
 from bench_serve import serving
 
+from conformance import DEFAULT_WORKERS
 from conformance.checks import catalog
 from conformance.context import RunContext, Target
-from conformance.runner import DEFAULT_WORKERS, preflight, run_checks
+from conformance.runner import preflight, run_checks
 
 ROUNDS = int(os.environ.get("COMODO_BENCH_ROUNDS", "3"))
 SECTION = f"kit overhead and workers, default run of both endpoints, seed 1 (medians of {ROUNDS} rounds)"
