@@ -2,14 +2,16 @@
 measured in a child process that does one exchange against a hostile loopback server (which
 runs here), stays under 150 MiB.  What each run measured is printed (``pytest -rP``).
 
-The peak is the child's ``VmHWM`` (``/proc/self/status``): unlike ``ru_maxrss``, which Linux
-carries over ``exec`` from the forking parent (pytest), it is the child's own high-water mark."""
+The peak is the child's ``VmHWM`` (``/proc/self/status``, read by
+:func:`tests.support.peak_rss.peak_rss_kib`): unlike ``ru_maxrss``, which Linux carries over
+``exec`` from the forking parent (pytest), it is the child's own high-water mark."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -21,14 +23,12 @@ pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status"),
 ]
 PEAK_LIMIT_MIB = 150
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
 import json, sys, time
 from conformance.http import Client, HTTPClientError
-
-def high_water_kib():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+from tests.support.peak_rss import peak_rss_kib as high_water_kib
 
 url, timeout = sys.argv[1], float(sys.argv[2])
 before = high_water_kib()
@@ -64,7 +64,12 @@ def test_peak_memory_stays_bounded(attack: str) -> None:
     handler, expected = ATTACKS[attack]
     with serving(handler) as server:
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, server.url, "2"], capture_output=True, text=True, timeout=60, check=True
+            [sys.executable, "-c", CHILD, server.url, "2"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            cwd=REPOSITORY,  # the child imports tests.support
         )
     measured = json.loads(done.stdout)
     peak_mib = measured["peak"] / 1024

@@ -130,7 +130,7 @@ def test_max_duration_cuts_a_run_of_slow_answers_and_reports_what_ran(backend: i
     ],
     ids=["400MB-chunked", "gzip-bomb-400MiB", "declared-10GB"],
 )
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the peak is read from /proc/self/status")
 def test_huge_and_coded_answers_keep_the_kit_small(
     backend: int, tmp_path: Path, attack: hostile.Handler, said: str
 ) -> None:
