@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import platform
 import re
+import resource
+import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
-__all__ = ["VERDICT", "record", "record_line", "summary"]
+__all__ = ["VERDICT", "TimedRun", "record", "record_line", "run_timed", "summary"]
 
 IMPLEMENTATIONS = ("codec", "floor", "pydantic", "msgspec")
 
@@ -23,6 +27,30 @@ VERDICT = re.compile(
 )
 """The server command's verdict line (``CONFORMING: 103 of 103 checks ran, 0 failed, 0 with notes,
 633 requests in 3.7 s (seed 1)``): the checks that ran, the requests sent, the seconds."""
+
+
+class TimedRun:
+    """A finished child process: its ``CompletedProcess``, wall seconds and CPU seconds."""
+
+    def __init__(self, done: subprocess.CompletedProcess[str], wall: float, cpu: float) -> None:
+        self.done, self.wall, self.cpu = done, wall, cpu
+
+
+def run_timed(
+    command: list[str], *, env: dict[str, str], cwd: str | Path | None = None, timeout: float | None = None
+) -> TimedRun:
+    """Run *command* to its end (output captured as text) and measure its wall time and the CPU
+    time of the process and its children (``RUSAGE_CHILDREN`` grows when a child is waited for:
+    exact when one child runs at a time)."""
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu, started = children_cpu(), time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return TimedRun(done, time.perf_counter() - started, children_cpu() - cpu)
+
 
 _OPS: dict[str, dict[str, float]] = {}  # operation -> implementation -> median seconds per call
 _LINES: dict[str, list[str]] = {}  # section -> lines

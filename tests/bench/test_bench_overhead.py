@@ -19,16 +19,14 @@ Budget (issue 14): at most 1.5 ms of kit CPU per request.  Medians of ``COMODO_B
 from __future__ import annotations
 
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from bench_results import VERDICT, record_line
+from bench_results import VERDICT, record_line, run_timed
 from bench_serve import serving
 
 from conformance import DEFAULT_WORKERS
@@ -108,20 +106,10 @@ def _command(server: dict[str, str], *extra: str) -> list[str]:
 
 def _as_command(server: dict[str, str], *extra: str) -> tuple[float, float, int]:
     """(CPU seconds of the whole command, wall seconds, requests)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu, wall = usage.ru_utime + usage.ru_stime, time.perf_counter()
-    done = subprocess.run(
-        _command(server, *extra),
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, PASSWORD_ENV: server["password"]},
-    )
-    wall = time.perf_counter() - wall
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found = VERDICT.search(done.stdout)
-    assert done.returncode == 0 and found, done.stdout + done.stderr
-    return usage.ru_utime + usage.ru_stime - cpu, wall, int(found["requests"])
+    run = run_timed(_command(server, *extra), env={**os.environ, PASSWORD_ENV: server["password"]})
+    found = VERDICT.search(run.done.stdout)
+    assert run.done.returncode == 0 and found, run.done.stdout + run.done.stderr
+    return run.cpu, run.wall, int(found["requests"])
 
 
 def test_kit_cpu_per_request(benchmark: Any, server: dict[str, str]) -> None:

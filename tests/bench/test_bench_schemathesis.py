@@ -33,17 +33,14 @@ import concurrent.futures
 import contextlib
 import os
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bench_results import VERDICT, record_line
+from bench_results import VERDICT, record_line, run_timed
 
 # the broken servers and the switchboard that serves them; mutants starts the reference server
 # with conformance.serve.running_server -- the one place this benchmark reaches the conformance package
@@ -74,19 +71,12 @@ class Run(NamedTuple):
     output: str
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(command: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
     """Run *command* in a fresh, empty folder: both tools keep a Hypothesis example database in
     the working folder, and a run must not replay what an earlier one (or the other tool) found."""
     with tempfile.TemporaryDirectory(prefix="bench-st-") as cwd:
-        cpu, started = _children_cpu(), time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-        # RUSAGE_CHILDREN grows when a child is waited for: exact when one child runs at a time
-        return done.returncode, time.perf_counter() - started, _children_cpu() - cpu, done.stdout + done.stderr
+        run = run_timed(command, env=env, cwd=cwd, timeout=TIMEOUT)
+        return run.done.returncode, run.wall, run.cpu, run.done.stdout + run.done.stderr
 
 
 def _base(url: str) -> str:
