@@ -13,10 +13,15 @@ Reuse them in your own tests::
     @given(valid_wire("AutoApplyIdA", login=("me", "pw")))
     def test_my_client_accepts(wire): ...
 
-Composable pieces: :func:`field_values` (one field's valid values), :func:`invalid_values` (one
-field's values with the code they earn), :func:`valid_wire` (a whole valid request as a wire dict),
-:func:`valid_requests` (the same as typed codec requests), :func:`single_fault` (a valid request
-with exactly one fault and its expected code), :func:`responses` (every response a server may send).
+Composable pieces: :func:`field_values` (one field's valid values), :func:`text_of_length` and
+:func:`text_at_limit` (free text), :func:`invalid_values` (one field's values with the code they
+earn), :func:`valid_wire` (a whole valid request as a wire dict), :func:`valid_requests` (the same
+as typed codec requests), :func:`single_fault` (a valid request with exactly one fault and its
+expected code), :func:`responses` (every response a server may send).
+
+They are built for speed as well as reach: Hypothesis spends tens of microseconds on each draw,
+so a whole request is a handful of draws (one of bytes for every yes/no and table choice, one per
+free-text value; see :func:`valid_wire`), and a value at its limit repeats a short drawn stem.
 
 Each takes the endpoint by name (its newest document) or as a spec bound to a document version,
 ``codec.endpoint_spec("AutoApplyIdA", "1.03")``: then the values follow that version's table.
@@ -34,6 +39,15 @@ from hypothesis import strategies as st
 import codec
 from codec import EndpointSpec, FieldSpec
 
+from .freetext import (
+    ALPHABET_RANGES,
+    Drawn,
+    email_addresses,
+    text_at_limit,
+    text_of_length,
+)
+from .kind_values import kind_choices, kind_values, length_variants
+
 Endpoint = str | EndpointSpec
 """An endpoint by name (its newest document), or its spec bound to a document version."""
 
@@ -45,10 +59,12 @@ __all__ = [
     "email_addresses",
     "field_values",
     "invalid_values",
+    "kind_choices",
     "kind_values",
     "responses",
     "single_fault",
     "spec_of",
+    "text_at_limit",
     "text_of_length",
     "valid_requests",
     "valid_wire",
@@ -57,87 +73,14 @@ __all__ = [
 # Variables whose faults could turn a test order into a charged one: never mutated, always "Y".
 SAFETY_FIELDS = frozenset({"test"})
 
-# Printable text: no surrogates, no control characters, nothing unassigned, private or invisible
-# (the documents give no rule for them, so a server refusing them is not at fault), not blank
-# after stripping (blank counts as absent).  The alphabet is whole blocks of every script family a
-# server may meet -- ASCII, Latin, combining marks, Greek, Cyrillic, Hebrew and Arabic
-# (right-to-left), Devanagari, kana, CJK, Hangul, symbols, full-width forms, and characters beyond
-# the BMP (emoji, CJK extension B, mathematical letters: surrogate pairs in JSON, four UTF-8
-# bytes) -- each a range of assigned characters (tests/conformance/test_strategies_alphabet.py
-# checks every one against unicodedata).  A few ranges rather than all of Unicode's 700 runs of
-# assigned characters: Hypothesis checks each drawn character against the ranges one by one, and
-# with 700 that was a quarter of a whole run's time.
-ALPHABET_RANGES: tuple[tuple[int, int], ...] = (
-    (0x20, 0x7E),  # ASCII
-    (0xA1, 0xAC),  # Latin-1 (without the soft hyphen, an invisible format character)
-    (0xAE, 0x24F),  # Latin-1, Latin Extended-A and -B
-    (0x300, 0x36F),  # combining diacritical marks
-    (0x391, 0x3A1),  # Greek
-    (0x3A3, 0x3FF),
-    (0x400, 0x52F),  # Cyrillic
-    (0x5D0, 0x5EA),  # Hebrew
-    (0x620, 0x64A),  # Arabic
-    (0x904, 0x939),  # Devanagari
-    (0x2010, 0x2027),  # punctuation (dashes, quotes, bullets, ellipsis)
-    (0x2030, 0x205E),
-    (0x20A0, 0x20BF),  # currency signs
-    (0x2190, 0x21FF),  # arrows
-    (0x2500, 0x257F),  # box drawing
-    (0x3041, 0x3096),  # hiragana
-    (0x4E00, 0x4FFF),  # CJK unified ideographs (the first 512)
-    (0xAC00, 0xADFF),  # Hangul syllables (the first 512)
-    (0xFF01, 0xFF5E),  # full-width forms
-    (0x1D400, 0x1D454),  # mathematical letters (beyond the BMP)
-    (0x1F600, 0x1F64F),  # emoticons
-    (0x20000, 0x200FF),  # CJK extension B
-)
-_CHARS = st.characters(
-    codec=None,
-    categories=(),
-    include_characters="".join(chr(c) for lo, hi in ALPHABET_RANGES for c in range(lo, hi + 1)),
-)
-
 
 def spec_of(endpoint: Endpoint) -> EndpointSpec:
     """The spec *endpoint* names: itself when it is one, else the endpoint's newest document's."""
     return endpoint if isinstance(endpoint, EndpointSpec) else codec.endpoint_spec(endpoint)
 
 
-def text_of_length(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    """Unicode text of *min_size*..*max_size* characters (not bytes), not blank."""
-    return st.text(_CHARS, min_size=max(min_size, 1), max_size=max_size).filter(lambda s: s.strip() == s and s != "")
-
-
-def email_addresses(max_size: int | None) -> st.SearchStrategy[str]:
-    """Plausible e-mail addresses within *max_size* characters (the documents give no syntax,
-    but a vendor is likely to check one; see note ``email-none``)."""
-    local = st.text("abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=20).filter(lambda s: s[0].isalnum())
-    domain = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
-    strategy = st.builds(lambda a, b: f"{a}@{b}.example", local, domain)
-    if max_size is not None:
-        strategy = strategy.filter(lambda s: len(s) <= max_size)
-    return strategy
-
-
-def _phone(max_size: int | None) -> st.SearchStrategy[str]:
-    """Telephone numbers: an optional ``+`` and 6 to 15 digits, within *max_size* characters.
-
-    Built from two draws, not ``st.from_regex``: a regular expression's character classes make
-    Hypothesis build its table of every code point's UTF-8 encoding the first time a process meets
-    one, about 2 s of CPU in a folder without a ``.hypothesis`` cache (every run on a fresh CI
-    machine), and a filter on the length would throw draws away."""
-    longest = 15 if max_size is None else min(15, max_size)
-
-    def number(plus: bool) -> st.SearchStrategy[str]:
-        most = longest - plus
-        digits = st.text("0123456789", min_size=min(6, most), max_size=most)
-        return digits.map(lambda d: "+" + d) if plus else digits
-
-    return st.booleans().flatmap(number)
-
-
-def _looks_like(field: FieldSpec, word: str) -> bool:
-    return word in field.name.lower()
+def _safe_values(f: FieldSpec) -> tuple[str, ...]:
+    return tuple(sorted(v for v in (getattr(f.kind, "values", None) or ("Y",)) if v.upper() == "Y"))
 
 
 def field_values(endpoint: Endpoint, field: str, *, at_limit: bool = False) -> st.SearchStrategy[str]:
@@ -149,59 +92,8 @@ def field_values(endpoint: Endpoint, field: str, *, at_limit: bool = False) -> s
     spec = spec_of(endpoint)
     f = spec.by_key[field.lower()]
     if f.name in SAFETY_FIELDS:
-        return st.sampled_from(sorted(v for v in (f.kind.values or ("Y",)) if v.upper() == "Y"))
+        return st.sampled_from(_safe_values(f))
     return kind_values(f.kind, f, at_limit)
-
-
-# One strategy per value kind (codec/kinds.py): a new kind registers its own here.
-
-
-@functools.singledispatch
-def kind_values(kind: codec.ValueKind, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    """Strict-valid wire values of variable *f*, whose value kind is *kind*."""
-    raise NotImplementedError(f"no strategy for value kind {type(kind).__name__} ({f.name}): register one")
-
-
-@kind_values.register
-def _enum_values(kind: codec.Enum, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    return st.sampled_from(list(kind.values))  # Flag and NumericEnum too
-
-
-@kind_values.register
-def _integer_enum_values(kind: codec.IntegerEnum, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    return st.sampled_from(list(kind.values))
-
-
-@kind_values.register
-def _comma_list_values(kind: codec.CommaList, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    return (
-        st.lists(st.sampled_from(list(kind.values)), min_size=1, unique=True)
-        .map(kind.separator.join)
-        .filter(lambda v: f.max_length is None or len(v) <= f.max_length)
-    )
-
-
-@kind_values.register
-def _country_values(kind: codec.Country, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    return st.sampled_from(sorted(kind.countries))
-
-
-@kind_values.register
-def _integer_values(kind: codec.Integer, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    return st.integers(min_value=1, max_value=10**6).map(str)
-
-
-@kind_values.register
-def _text_values(kind: codec.Text, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    if _looks_like(f, "email"):
-        special = [st.just(v) for v in f.special_values]
-        return st.one_of(email_addresses(f.max_length), *special)
-    if _looks_like(f, "telephone") or _looks_like(f, "fax"):
-        return _phone(f.max_length)
-    limit = f.max_length if f.max_length is not None else 100
-    if at_limit:
-        return text_of_length(limit, limit)
-    return st.one_of(text_of_length(1, limit), text_of_length(limit, limit))
 
 
 @attrs.frozen
@@ -229,19 +121,37 @@ def invalid_values(endpoint: Endpoint, field: str) -> list[tuple[str, int, str]]
     return [(e.value, e.code, e.rule) for e in f.kind.invalid_examples(f.max_length)]
 
 
-def _login(spec: EndpointSpec, login: tuple[str, str] | None, sasp: str | None) -> st.SearchStrategy[dict[str, str]]:
+def _logins(spec: EndpointSpec, login: tuple[str, str] | None, sasp: str | None) -> list[dict[str, str]]:
     names = {f.name for f in spec.fields}
     choices = []
     if login is not None:
-        choices.append(st.just({"loginName": login[0], "loginPassword": login[1]}))
+        choices.append({"loginName": login[0], "loginPassword": login[1]})
     if sasp is not None and "saspSessionID" in names:
-        choices.append(st.just({"saspSessionID": sasp}))
+        choices.append({"saspSessionID": sasp})
     if not choices:
         raise ValueError("valid requests need login=(name, password) or a SASP session id")
-    return st.one_of(choices)
+    return choices
 
 
 _LOGIN_FIELDS = frozenset({"loginName", "loginPassword", "saspSessionID"})
+
+
+@attrs.frozen
+class _Slot:
+    """How :func:`valid_wire` fills one variable: from its table (``choices``: a digit of the
+    choice number), else drawn (``values``, or ``at_limit`` when its bit of the length mask is
+    set); always, or when its bit (``optional``) of the presence mask is set."""
+
+    name: str
+    values: Drawn | None
+    choices: tuple[str, ...] | None = None
+    optional: int | None = None
+    at_limit: Drawn | None = None
+    limit_bit: int = 0
+
+
+def _from_bytes(raw: bytes, start: int, size: int) -> int:
+    return int.from_bytes(raw[start : start + size], "little")
 
 
 def valid_wire(
@@ -257,60 +167,78 @@ def valid_wire(
     present or absent, exact maximum lengths, Unicode, both formats and both login styles.
 
     ``order_numbers`` supplies existing orders for UpdateUserEvClickThrough; ``response_format``
-    pins AutoApplyIdA's format ("0"/"1"; None: absent, 0 or 1); ``fixed`` pins any variable.
-    AutoApplyIdA requests always carry ``test=Y``: they never charge an account.
+    pins AutoApplyIdA's format ("0"/"1", then always sent; None: absent, 0 or 1); ``fixed`` pins
+    (and always sends) any variable.  AutoApplyIdA requests always carry ``test=Y``: they never
+    charge an account.
+
+    Drawn flat, because Hypothesis' cost is per draw: one draw of bytes decides which optional
+    variables are present (a bit each), which free-text variables are at their limit (a bit
+    each) and every variable's choice from its table (a digit each of one number); then one draw
+    per free-text or other drawn variable sent.  Bytes are drawn uniformly (an integer's draw
+    favours small numbers, which would leave the later variables out) and shrink towards zero: a
+    failing example shrinks towards fewer variables, shorter values and each table's first value.
     """
     spec = spec_of(endpoint)
-    fixed = dict(fixed or {})
-    if order_numbers is not None:
-        fixed_order: st.SearchStrategy[str] | None = order_numbers
-    else:
-        fixed_order = None
-    parts: dict[str, st.SearchStrategy[str | None]] = {}
+    pinned = dict(fixed or {})
+    if response_format is not None and spec.format_field:
+        pinned[spec.format_field] = response_format
+    logins = _logins(spec, login, sasp_session_id)
+    slots: list[_Slot] = []
+    optional = long = 0
+    tables = 1  # how many combinations the tables' choices make
     for f in spec.fields:
         if f.name in _LOGIN_FIELDS:
             continue
-        if f.name in fixed:
-            parts[f.name] = st.just(fixed[f.name])
+        if f.name in pinned:
+            slots.append(_Slot(f.name, None, (pinned[f.name],)))
             continue
-        if f.name == "orderNumber" and fixed_order is not None:
-            values: st.SearchStrategy[str | None] = fixed_order
-        elif f.name == spec.format_field and response_format is not None:
-            values = st.just(response_format)
+        bit = None
+        if f.name not in SAFETY_FIELDS and f.presence != "required":
+            bit, optional = optional, optional + 1
+        choices = _safe_values(f) if f.name in SAFETY_FIELDS else kind_choices(f.kind, f)
+        variants = length_variants(f) if f.name not in SAFETY_FIELDS else None
+        if f.name == "orderNumber" and order_numbers is not None:
+            slots.append(_Slot(f.name, Drawn(order_numbers), None, bit))
+        elif choices is not None:
+            slots.append(_Slot(f.name, None, choices, bit))
+            tables *= len(choices)
+        elif variants is not None:
+            slots.append(_Slot(f.name, variants[0], None, bit, variants[1], long))
+            long += 1
         else:
-            values = field_values(endpoint, f.name)
-        if f.name in SAFETY_FIELDS:
-            parts[f.name] = values
-        elif f.presence == "required":
-            parts[f.name] = values
-        else:
-            parts[f.name] = st.one_of(st.none(), values)
+            slots.append(_Slot(f.name, Drawn(field_values(endpoint, f.name)), None, bit))
+    required_when = [(r, field_values(endpoint, r.field)) for r in spec.rules_of(codec.RequiredWhenRule)]
+    order = {f.name: i for i, f in enumerate(spec.fields)}
+    login_choice = st.sampled_from(logins)
+    # presence bits, length bits, then the choice number with two spare bytes (so each digit is
+    # as good as uniform)
+    sizes = ((optional + 7) // 8, (long + 7) // 8, (tables.bit_length() + 7) // 8 + 2)
+    header = st.binary(min_size=sum(sizes), max_size=sum(sizes))
 
-    def assemble(login_part: dict[str, str], chosen: dict[str, str | None]) -> dict[str, str]:
-        wire: dict[str, str] = {}
-        for f in spec.fields:
-            if f.name in login_part:
-                wire[f.name] = login_part[f.name]
-            elif chosen.get(f.name) is not None:
-                wire[f.name] = str(chosen[f.name])
-        for rule in required_when:
+    @st.composite
+    def requests(draw: st.DrawFn) -> dict[str, str]:
+        wire = dict(logins[0] if len(logins) == 1 else draw(login_choice))
+        raw = draw(header)
+        present = _from_bytes(raw, 0, sizes[0])
+        at_limit = _from_bytes(raw, sizes[0], sizes[1])
+        number = _from_bytes(raw, sizes[0] + sizes[1], sizes[2])
+        for slot in slots:
+            if slot.choices is not None:
+                number, digit = divmod(number, len(slot.choices))
+            if slot.optional is not None and not present >> slot.optional & 1:
+                continue
+            if slot.choices is not None:
+                wire[slot.name] = slot.choices[digit]
+                continue
+            drawn = slot.at_limit if slot.at_limit is not None and at_limit >> slot.limit_bit & 1 else slot.values
+            assert drawn is not None
+            wire[slot.name] = drawn.finish(draw(drawn.raw))
+        for rule, values in required_when:  # a required-when variable gets a value from its own strategy
             if wire.get(rule.when_field) == rule.when_equals and rule.field not in wire:
-                wire[rule.field] = "admin@example.com"
-        return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
+                wire[rule.field] = draw(values)
+        return dict(sorted(wire.items(), key=lambda item: order[item[0]]))
 
-    required_when = spec.rules_of(codec.RequiredWhenRule)
-    strategy = st.builds(assemble, _login(spec, login, sasp_session_id), st.fixed_dictionaries(parts))
-    if required_when:
-        # a required-when variable gets a plausible value from its own strategy
-        def fill(wire: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
-            for rule in required_when:
-                if wire.get(rule.when_field) == rule.when_equals and rule.field in extra:
-                    wire[rule.field] = extra[rule.field]
-            return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
-
-        extras = st.fixed_dictionaries({r.field: field_values(endpoint, r.field) for r in required_when})
-        strategy = st.builds(fill, strategy, extras)
-    return strategy
+    return requests()
 
 
 def valid_requests(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[codec.Request]:
@@ -326,29 +254,45 @@ def valid_requests(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[codec
     return valid_wire(endpoint, **kwargs).map(typed)
 
 
-def _fault_choices(spec: EndpointSpec, wire: dict[str, str]) -> list[Fault]:
-    faults: list[Fault] = []
+def _faults_by_field(spec: EndpointSpec) -> list[tuple[str, list[Fault], list[Fault]]]:
+    """Every fault each variable can carry, in document order: ``(name, faults when the variable
+    is sent, faults only when it is not a login variable)``; worked out once per strategy."""
+    table: list[tuple[str, list[Fault], list[Fault]]] = []
     for f in spec.fields:
         if f.name in SAFETY_FIELDS:
             continue
         row = f"{spec.name}.{f.row}"
-        if f.presence == "required" and f.name in wire:
-            faults.append(Fault("missing", f.name, -3, f.name, f"{row}.presence"))
-        if f.name in wire and f.name not in _LOGIN_FIELDS:
-            for value, code, rule in invalid_values(spec, f.name):
-                argument = value if rule == "country" else f.name
-                faults.append(
-                    Fault(
-                        rule,
-                        f.name,
-                        code,
-                        argument,
-                        f"{row}.{'allowed' if rule != 'max_length' else 'max_length'}",
-                        value,
-                    )
-                )
+        missing = [Fault("missing", f.name, -3, f.name, f"{row}.presence")] if f.presence == "required" else []
+        invalid = [
+            Fault(
+                rule,
+                f.name,
+                code,
+                value if rule == "country" else f.name,
+                f"{row}.{'allowed' if rule != 'max_length' else 'max_length'}",
+                value,
+            )
+            for value, code, rule in invalid_values(spec, f.name)
+        ]
+        table.append((f.name, missing, [] if f.name in _LOGIN_FIELDS else invalid))
+    return table
+
+
+def _fault_choices(
+    table: list[tuple[str, list[Fault], list[Fault]]], spec: EndpointSpec, wire: dict[str, str]
+) -> list[Fault]:
+    faults: list[Fault] = []
+    for name, missing, invalid in table:
+        if name in wire:
+            faults += missing
+            faults += invalid
     faults.append(Fault("unrecognised", None, -2, "notAVariable", f"{spec.name}.request.names", "1"))
     return faults
+
+
+@functools.cache
+def _index_below(count: int) -> st.SearchStrategy[int]:
+    return st.integers(min_value=0, max_value=count - 1)
 
 
 def single_fault(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
@@ -359,11 +303,17 @@ def single_fault(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[tuple[d
     wire dict in which the unrecognised variable, if any, is appended last.
     """
     spec = spec_of(endpoint)
+    table = _faults_by_field(spec)
+    valid = valid_wire(endpoint, **kwargs)
 
-    def with_fault(wire: dict[str, str]) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
-        return st.sampled_from(_fault_choices(spec, wire)).map(lambda fault: (apply_fault(wire, fault), fault))
+    @st.composite
+    def faulty(draw: st.DrawFn) -> tuple[dict[str, str], Fault]:
+        wire = draw(valid)
+        faults = _fault_choices(table, spec, wire)
+        fault = faults[draw(_index_below(len(faults)))]
+        return apply_fault(wire, fault), fault
 
-    return valid_wire(endpoint, **kwargs).flatmap(with_fault)
+    return faulty()
 
 
 def apply_fault(wire: dict[str, str], fault: Fault) -> dict[str, str]:
