@@ -22,10 +22,12 @@ server's fault (a finding), never decoded.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 import attrs
 
@@ -57,6 +59,15 @@ __all__ = [
 FINDING_LIMIT = 2000
 """Characters of one finding's message (it may quote the server): the rest is cut with a marker."""
 
+_IDENTITY: Final = (("Accept-Encoding", "identity"),)
+"""Every request's own header but its Content-Type: an answer is never to be coded."""
+
+
+@functools.cache
+def _safety_fields(spec: codec.EndpointSpec) -> tuple[codec.FieldSpec, ...]:
+    """*spec*'s variables that keep an order a test (test=Y), in table order."""
+    return tuple(f for f in spec.fields if f.name in SAFETY_FIELDS)
+
 
 @attrs.frozen
 class Pacing:
@@ -85,6 +96,9 @@ class _Run:
         self.stopped: str | None = None
         self.budget = RequestBudget(pacing.max_requests)
         self.bucket = TokenBucket(pacing.rate) if pacing.rate else None
+        # fixed for the run, made on first use (a race only makes the same value twice)
+        self.specs: dict[str, codec.EndpointSpec] = {}
+        self.baselines: dict[tuple[str, str], tuple[tuple[str, str | None], ...]] = {}
 
 
 def make_transport(target: Target) -> Client:
@@ -121,13 +135,14 @@ class RunContext:
         self._label = ""
         self._counter = 0
         self.last: Exchange | None = None
+        self._decoded: tuple[Exchange, codec.Response] | None = None  # the last answer, as the judge reads it
 
     def for_check(self, label: str) -> RunContext:
         """A context for one check (*label*: its id) sharing this run's transport, orders,
         pacing and counts, with its own last exchange and foreign order numbers."""
         view = object.__new__(RunContext)
         view.__dict__.update(self.__dict__)
-        view._label, view._counter, view.last = label, 0, None
+        view._label, view._counter, view.last, view._decoded = label, 0, None, None
         return view
 
     def close(self) -> None:
@@ -176,7 +191,10 @@ class RunContext:
 
     def spec(self, endpoint: str) -> codec.EndpointSpec:
         """*endpoint*'s table, bound to the version the target claims to speak."""
-        return self.target.spec(endpoint)
+        spec = self._run.specs.get(endpoint)
+        if spec is None:
+            spec = self._run.specs[endpoint] = self.target.spec(endpoint)
+        return spec
 
     def login_part(self, endpoint: str, style: str = "login") -> dict[str, str]:
         spec = self.spec(endpoint)
@@ -191,21 +209,29 @@ class RunContext:
 
     def baseline(self, endpoint: str, *, style: str = "login", order_number: str | None = None) -> dict[str, str]:
         """A valid request with only the required variables, in the document's order."""
+        template = self._run.baselines.get((endpoint, style))
+        if template is None:
+            template = self._run.baselines[(endpoint, style)] = self._baseline_template(endpoint, style)
+        return {name: (order_number or self.order_number()) if value is None else value for name, value in template}
+
+    def _baseline_template(self, endpoint: str, style: str) -> tuple[tuple[str, str | None], ...]:
+        """The baseline's pairs, the same for the whole run but for the order number (None: this
+        run's order, placed when first asked for)."""
         spec = self.spec(endpoint)
-        wire = dict(self.login_part(endpoint, style))
+        wire: dict[str, str | None] = dict(self.login_part(endpoint, style))
         for f in spec.fields:
             if f.name in wire or f.name in {"loginName", "loginPassword", "saspSessionID"}:
                 continue
             if f.presence == "required" or f.name in SAFETY_FIELDS:
                 if f.name == "orderNumber":
-                    wire[f.name] = order_number or self.order_number()
+                    wire[f.name] = None
                 elif set(f.kind.values) & set(spec.actions):
                     wire[f.name] = self.quiet_action(spec)
                 else:
                     value = baseline_value(spec, f.name)
                     if value is not None:
                         wire[f.name] = value
-        return {f.name: wire[f.name] for f in spec.fields if f.name in wire}
+        return tuple((f.name, wire[f.name]) for f in spec.fields if f.name in wire)
 
     @staticmethod
     def quiet_action(spec: codec.EndpointSpec) -> str:
@@ -262,15 +288,12 @@ class RunContext:
         if own and self.refused:
             raise CredentialsRefused(self.refused)
         version = self.target.versions.get(spec.name)
-        fmt = expected_format(spec.name, pairs, body, method, version)
+        fmt = expected_format(spec.name, pairs, body, method, version, encoded=raw_body is None)
         url = self.target.url_for(spec.name, base)
         get = method.upper() == "GET"
         content_type = spec.content_type if not get else None
-        sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type, version=version)
         timeout = self._pace()
-        headers = [("Accept-Encoding", "identity")]
-        if content_type is not None:
-            headers.append(("Content-Type", content_type))
+        headers = _IDENTITY if content_type is None else (*_IDENTITY, ("Content-Type", content_type))
         started = time.perf_counter()
         try:
             response = self._run.transport.request(
@@ -281,15 +304,22 @@ class RunContext:
                 timeout=timeout,
             )
         except HTTPClientError as exc:
+            sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type, version=version)
             self.last = self._failed(sent, exc, time.perf_counter() - started)
             return self.last
-        self.last = attrs.evolve(
-            sent,
+        self.last = Exchange(
+            spec.name,
+            method,
+            url,
+            body,
+            fmt,
             status=response.status,
             content_type=response.content_type,
             body=response.body,
-            content_encoding=response.content_encoding,
             elapsed=time.perf_counter() - started,
+            request_content_type=content_type,
+            version=version,
+            content_encoding=response.content_encoding,
         )
         if own:
             self._stop_if_refused(self.last)
@@ -344,6 +374,8 @@ class RunContext:
             )
         except (codec.CodecError, KeyError, ValueError):
             return
+        if exchange.version is None:  # decoded exactly as the judge decodes it: check() reuses it
+            self._decoded = (exchange, answer)
         if answer.error_code == -16:
             said = peer_text(" ".join((answer.error_message or "").split()), limit=200, scrubber=self.scrubber)
             with self._run.lock:
@@ -354,7 +386,9 @@ class RunContext:
         """*exchange* judged against *expect*; every finding's message (which may quote the
         server) scrubbed of the run's secrets, cut to :data:`FINDING_LIMIT` characters and shown
         escaped."""
-        verdict = judge_response(exchange, expect, lenient=self.lenient)
+        decoded, self._decoded = self._decoded, None
+        answer = decoded[1] if decoded is not None and decoded[0] is exchange else None
+        verdict = judge_response(exchange, expect, lenient=self.lenient, decoded=answer)
         if not verdict.findings:
             return verdict
         findings = tuple(
@@ -366,14 +400,11 @@ class RunContext:
     @staticmethod
     def _guard_test_orders(spec: codec.EndpointSpec, pairs: list[tuple[str, str]]) -> None:
         """Refuse to send an order that could be charged (policy: every order carries test=Y)."""
-        if not any(f.name in SAFETY_FIELDS for f in spec.fields):
-            return
-        for f in spec.fields:
-            if f.name in SAFETY_FIELDS:
-                values = [v for k, v in pairs if k.lower() == f.key]
-                if values and any(v.upper() != "Y" for v in values):
-                    raise RuntimeError(
-                        f"refusing to send {spec.name} with {f.name}={values!r}: orders the kit places carry {f.name}=Y"
-                    )
-                if not values and any(k.lower() in {"product", "days"} for k, _ in pairs):
-                    raise RuntimeError(f"refusing to send {spec.name} without {f.name}=Y")
+        for f in _safety_fields(spec):
+            values = [v for k, v in pairs if k.lower() == f.key]
+            if values and any(v.upper() != "Y" for v in values):
+                raise RuntimeError(
+                    f"refusing to send {spec.name} with {f.name}={values!r}: orders the kit places carry {f.name}=Y"
+                )
+            if not values and any(k.lower() in {"product", "days"} for k, _ in pairs):
+                raise RuntimeError(f"refusing to send {spec.name} without {f.name}=Y")

@@ -42,17 +42,30 @@ def requested_format(endpoint: str, body: bytes, method: str = "POST", version: 
 
 
 def expected_format(
-    endpoint: str, pairs: Sequence[tuple[str, str]], body: bytes, method: str = "POST", version: str | None = None
+    endpoint: str,
+    pairs: Sequence[tuple[str, str]],
+    body: bytes,
+    method: str = "POST",
+    version: str | None = None,
+    *,
+    encoded: bool = False,
 ) -> int | None:
     """The format a server's answer to *body* (sent as *pairs* by *method*) must use: the
     requested one, the default when none was asked for, or None -- either format, note
     ``format-of-errors`` -- when the request's responseFormat is not one value the table (of
-    document *version*) allows, or a request that is not a POST asks for one."""
+    document *version*) allows, or a request that is not a POST asks for one.
+
+    *encoded*: *body* is exactly *pairs* form-encoded, so a request with no pair of that name (in
+    any case; the codec matches a name only when it lowers to it) asks for no format whatever
+    else it holds: the default, without decoding the body."""
     name = codec.endpoint_spec(endpoint, version).format_field
     if name is None:
         return None
+    key = name.lower()
+    sent = [value for k, value in pairs if k.lower() == key]
+    if encoded and not sent:
+        return default_format(endpoint, version)
     fmt = requested_format(endpoint, body, method, version)
-    sent = [value for key, value in pairs if key.lower() == name.lower()]
     if not sent or sent[0] == "":
         return fmt
     return fmt if len(sent) == 1 and sent[0] == str(fmt) and method == "POST" else None

@@ -135,9 +135,11 @@ def _sent_departure(spec: codec.EndpointSpec, d: codec.Deviation, lenient: bool)
     )
 
 
-def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = False) -> Verdict:
+def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = False, decoded: Any = None) -> Verdict:
     """Judge *exchange*'s answer against the tables and *expect*; *lenient*: departures only a
-    receivers' reading allows are notes, not failures (see :func:`grade`)."""
+    receivers' reading allows are notes, not failures (see :func:`grade`).  *decoded*: the
+    answer as :func:`codec.decode_response` already read it with the arguments used here (its
+    endpoint, content type, response format and version), not to decode it twice."""
     if exchange.endpoint is None:
         return Verdict(None, (Finding("failure", "endpoint.path", f"{exchange.url}: no endpoint there"),))
     spec = codec.endpoint_spec(exchange.endpoint, exchange.version)
@@ -166,18 +168,20 @@ def judge_response(exchange: Exchange, expect: Expectation, *, lenient: bool = F
                 f"HTTP {exchange.status}; the vendor answers every request with HTTP 200 and a vendor body",
             )
         )
-    try:
-        response = codec.decode_response(
-            spec.name,
-            exchange.body,
-            content_type=exchange.content_type,
-            response_format=exchange.response_format,
-            version=exchange.version,
-        )
-    except codec.ResponseInvalid as exc:
-        rule = f"{spec.name}.responses.{exc.field or 'body'}.{exc.rule}"
-        findings.append(Finding("failure", rule, exc.message))
-        return Verdict(None, tuple(findings))
+    response = decoded
+    if response is None:
+        try:
+            response = codec.decode_response(
+                spec.name,
+                exchange.body,
+                content_type=exchange.content_type,
+                response_format=exchange.response_format,
+                version=exchange.version,
+            )
+        except codec.ResponseInvalid as exc:
+            rule = f"{spec.name}.responses.{exc.field or 'body'}.{exc.rule}"
+            findings.append(Finding("failure", rule, exc.message))
+            return Verdict(None, tuple(findings))
     findings.extend(_sent_departure(spec, d, lenient) for d in response.deviations)
     code = response.error_code
     accepted = _accepts(spec, expect.note) | expect.also

@@ -180,14 +180,14 @@ class Connection:
             self._eof = True
             raise InvalidRequest(f"cannot send this request: {detail(str(exc))}") from None
         self._send(data, started, deadline)
-        head, informational, content = self._read(request.method != b"HEAD", started, deadline)
+        head, fields, informational, content = self._read(request.method != b"HEAD", started, deadline)
         if h.our_state is h11.DONE and h.their_state is h11.DONE and not h.trailing_data[0]:
             h.start_next_cycle()
         self.last_used = time.monotonic()
         return Response(
             status=head.status_code,
             reason=head.reason.decode("latin-1"),
-            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in head.headers),
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in fields),
             body=content,
             http_version=head.http_version.decode("ascii", "replace"),
             elapsed=self.last_used - started,
@@ -242,12 +242,17 @@ class Connection:
             received=received,
         )
 
-    def _read(self, has_body: bool, started: float, deadline: float) -> tuple[h11.Response, list[int], bytes]:
+    def _read(
+        self, has_body: bool, started: float, deadline: float
+    ) -> tuple[h11.Response, list[tuple[bytes, bytes]], list[int], bytes]:
+        """The answer's head, its ``(lower-case name, value)`` fields, the 1xx codes before it
+        and its body."""
         h, limits = self._h11, self.limits
         phase: Phase = "head"
         received = 0
         informational: list[int] = []
         head: h11.Response | None = None
+        fields: list[tuple[bytes, bytes]] = []
         body = bytearray()
         while True:
             try:
@@ -267,7 +272,8 @@ class Connection:
                     raise TooManyInformational(limit=limits.max_informational, elapsed=time.monotonic() - started)
             elif isinstance(event, h11.Response):
                 head, phase = event, "body"
-                self._check_head(event, has_body, started)
+                fields = list(event.headers)  # once: h11's Headers is a slow sequence to walk
+                self._check_head(event, fields, has_body, started)
             elif isinstance(event, h11.Data):
                 body += event.data
                 if len(body) > limits.max_body:
@@ -276,25 +282,27 @@ class Connection:
                     raise self._too_large(head, bytes(body[: limits.max_body]), None, started)
             elif isinstance(event, h11.EndOfMessage):
                 assert head is not None
-                return head, informational, bytes(body)
+                return head, fields, informational, bytes(body)
             else:  # ConnectionClosed, or PAUSED (h11 never pauses a client mid-answer)
                 self._eof = True
                 raise self._closed(phase, received, started)
 
-    def _check_head(self, head: h11.Response, has_body: bool, started: float) -> None:
+    def _check_head(
+        self, head: h11.Response, fields: list[tuple[bytes, bytes]], has_body: bool, started: float
+    ) -> None:
         """The head's size and field count (h11 bounds only a head still incomplete, so one that
         arrives whole in a read is measured here), and a declared body over the cap (refused
         before it is read)."""
-        if len(head.headers) > self.limits.max_headers:
+        if len(fields) > self.limits.max_headers:
             self._eof = True
             raise HeadTooLarge(limit=self.limits.max_headers, what="fields", elapsed=time.monotonic() - started)
-        size = 15 + len(head.reason) + sum(len(k) + len(v) + 4 for k, v in head.headers)  # status line, CRLFs
+        size = 15 + len(head.reason) + sum(len(k) + len(v) + 4 for k, v in fields)  # status line, CRLFs
         if size > self.limits.max_head:
             self._eof = True
             raise HeadTooLarge(limit=self.limits.max_head, what="bytes", elapsed=time.monotonic() - started)
         if not has_body or head.status_code in (204, 304):
             return
-        length = next((v for k, v in head.headers if k == b"content-length"), None)
+        length = next((v for k, v in fields if k == b"content-length"), None)
         if length is not None and int(length) > self.limits.max_body:  # h11 checked that it is a number
             self._eof = True
             raise self._too_large(head, b"", int(length), started)
