@@ -207,38 +207,60 @@ def valid_wire(
             long += 1
         else:
             slots.append(_Slot(f.name, Drawn(field_values(endpoint, f.name)), None, bit))
-    required_when = [(r, field_values(endpoint, r.field)) for r in spec.rules_of(codec.RequiredWhenRule)]
-    order = {f.name: i for i, f in enumerate(spec.fields)}
-    login_choice = st.sampled_from(logins)
+    required_when = tuple((r, field_values(endpoint, r.field)) for r in spec.rules_of(codec.RequiredWhenRule))
     # presence bits, length bits, then the choice number with two spare bytes (so each digit is
     # as good as uniform)
     sizes = ((optional + 7) // 8, (long + 7) // 8, (tables.bit_length() + 7) // 8 + 2)
-    header = st.binary(min_size=sum(sizes), max_size=sum(sizes))
+    plan = _Plan(
+        logins=tuple(logins),
+        login_choice=st.sampled_from(logins),
+        header=st.binary(min_size=sum(sizes), max_size=sum(sizes)),
+        sizes=sizes,
+        slots=tuple(slots),
+        required_when=required_when,
+        order={f.name: i for i, f in enumerate(spec.fields)},
+    )
+    return _planned_requests(plan)
 
-    @st.composite
-    def requests(draw: st.DrawFn) -> dict[str, str]:
-        wire = dict(logins[0] if len(logins) == 1 else draw(login_choice))
-        raw = draw(header)
-        present = _from_bytes(raw, 0, sizes[0])
-        at_limit = _from_bytes(raw, sizes[0], sizes[1])
-        number = _from_bytes(raw, sizes[0] + sizes[1], sizes[2])
-        for slot in slots:
-            if slot.choices is not None:
-                number, digit = divmod(number, len(slot.choices))
-            if slot.optional is not None and not present >> slot.optional & 1:
-                continue
-            if slot.choices is not None:
-                wire[slot.name] = slot.choices[digit]
-                continue
-            drawn = slot.at_limit if slot.at_limit is not None and at_limit >> slot.limit_bit & 1 else slot.values
-            assert drawn is not None
-            wire[slot.name] = drawn.finish(draw(drawn.raw))
-        for rule, values in required_when:  # a required-when variable gets a value from its own strategy
-            if wire.get(rule.when_field) == rule.when_equals and rule.field not in wire:
-                wire[rule.field] = draw(values)
-        return dict(sorted(wire.items(), key=lambda item: order[item[0]]))
 
-    return requests()
+@attrs.frozen
+class _Plan:
+    """What :func:`valid_wire` worked out once for the requests of one call (see there)."""
+
+    logins: tuple[dict[str, str], ...]
+    login_choice: st.SearchStrategy[dict[str, str]]
+    header: st.SearchStrategy[bytes]
+    sizes: tuple[int, int, int]
+    slots: tuple[_Slot, ...]
+    required_when: tuple[tuple[codec.RequiredWhenRule, st.SearchStrategy[str]], ...]
+    order: dict[str, int]
+
+
+# One composite for every call (Hypothesis reads a composite function's source when it is made,
+# about 10 ms each time): the plan is its argument.
+@st.composite
+def _planned_requests(draw: st.DrawFn, plan: _Plan) -> dict[str, str]:
+    wire = dict(plan.logins[0] if len(plan.logins) == 1 else draw(plan.login_choice))
+    raw = draw(plan.header)
+    sizes = plan.sizes
+    present = _from_bytes(raw, 0, sizes[0])
+    at_limit = _from_bytes(raw, sizes[0], sizes[1])
+    number = _from_bytes(raw, sizes[0] + sizes[1], sizes[2])
+    for slot in plan.slots:
+        if slot.choices is not None:
+            number, digit = divmod(number, len(slot.choices))
+        if slot.optional is not None and not present >> slot.optional & 1:
+            continue
+        if slot.choices is not None:
+            wire[slot.name] = slot.choices[digit]
+            continue
+        drawn = slot.at_limit if slot.at_limit is not None and at_limit >> slot.limit_bit & 1 else slot.values
+        assert drawn is not None
+        wire[slot.name] = drawn.finish(draw(drawn.raw))
+    for rule, values in plan.required_when:  # a required-when variable gets a value from its own strategy
+        if wire.get(rule.when_field) == rule.when_equals and rule.field not in wire:
+            wire[rule.field] = draw(values)
+    return dict(sorted(wire.items(), key=lambda item: plan.order[item[0]]))
 
 
 def valid_requests(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[codec.Request]:
@@ -303,17 +325,20 @@ def single_fault(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[tuple[d
     wire dict in which the unrecognised variable, if any, is appended last.
     """
     spec = spec_of(endpoint)
-    table = _faults_by_field(spec)
-    valid = valid_wire(endpoint, **kwargs)
+    return _faulty(valid_wire(endpoint, **kwargs), spec, _faults_by_field(spec))
 
-    @st.composite
-    def faulty(draw: st.DrawFn) -> tuple[dict[str, str], Fault]:
-        wire = draw(valid)
-        faults = _fault_choices(table, spec, wire)
-        fault = faults[draw(_index_below(len(faults)))]
-        return apply_fault(wire, fault), fault
 
-    return faulty()
+@st.composite
+def _faulty(
+    draw: st.DrawFn,
+    valid: st.SearchStrategy[dict[str, str]],
+    spec: EndpointSpec,
+    table: list[tuple[str, list[Fault], list[Fault]]],
+) -> tuple[dict[str, str], Fault]:
+    wire = draw(valid)
+    faults = _fault_choices(table, spec, wire)
+    fault = faults[draw(_index_below(len(faults)))]
+    return apply_fault(wire, fault), fault
 
 
 def apply_fault(wire: dict[str, str], fault: Fault) -> dict[str, str]:
