@@ -44,6 +44,7 @@ endpoints against the reference server takes a few seconds on 2 cores).  Kept he
 that imports nothing, so the pytest plugin can show it without loading the kit."""
 
 DEFAULT_WORKERS = 4
-"""Checks run at once by default (``--workers``): enough to hide a real server's round trips,
-few enough to stay polite.  Kept here for the same reason as :data:`DEFAULT_EXAMPLES`: the
+"""The most checks run at once by default (``--workers``): enough to hide a real server's round
+trips, few enough to stay polite (a run uses fewer against a server that answers faster than
+the kit prepares requests: :class:`conformance.pacing.Concurrency`).  Kept here for the same reason as :data:`DEFAULT_EXAMPLES`: the
 command line shows it without importing the runner."""

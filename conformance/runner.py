@@ -32,6 +32,7 @@ from .checks import FAMILIES, Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
 from .endpoints import OrderUnavailable, ordering_endpoint, place_order
 from .judge import Expectation
+from .pacing import Concurrency
 from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
 from .versions import describe
 
@@ -198,6 +199,7 @@ def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
 Progress = Callable[[Result, int, int], None]
 
 _SWITCH_INTERVAL: Final = 0.0005
+_RESIZE_EVERY: Final = 0.02  # seconds between looks at how busy the kit is, while checks wait to start
 
 
 def planned_requests(checks: Iterable[Check], target: Target, examples: int) -> int:
@@ -292,8 +294,9 @@ class _Loop:
             self.one(i)
 
     def parallel(self, workers: int, deadline: float | None) -> None:
-        """The checks on *workers* threads, the longest first (each check's own probes stay in
-        order on one thread); the first RunStopped stops the others at their next request."""
+        """The checks on up to *workers* threads, the longest first (each check's own probes stay
+        in order on one thread), as many at once as keep the kit busy (:class:`Concurrency`);
+        the first RunStopped stops the others at their next request."""
         order = sorted(range(len(self.checks)), key=lambda i: -self.checks[i].planned(self.ctx.examples))
         # an answer's thread waits for the GIL up to the switch interval (5 ms by default) while
         # another check generates its next example: shorter turns keep every chain of requests moving
@@ -301,19 +304,26 @@ class _Loop:
         sys.setswitchinterval(min(switch, _SWITCH_INTERVAL))
         try:
             with _one_ast_parse_at_a_time():
-                self._parallel(workers, deadline, order)
+                self._parallel(Concurrency(workers), deadline, order)
         finally:
             sys.setswitchinterval(switch)
 
-    def _parallel(self, workers: int, deadline: float | None, order: list[int]) -> None:
-        pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="conformance-check")
-        futures = [pool.submit(self._guarded, i) for i in order]
+    def _parallel(self, concurrency: Concurrency, deadline: float | None, order: list[int]) -> None:
+        pool = concurrent.futures.ThreadPoolExecutor(concurrency.most, thread_name_prefix="conformance-check")
+        waiting = list(reversed(order))  # popped from the end: the longest first
+        running: set[concurrent.futures.Future[None]] = set()
         stopped: BaseException | None = None
         try:
-            pending = set(futures)
-            while pending:
-                timeout = None if deadline is None else max(deadline - time.monotonic(), 0) + 0.05
-                done, pending = concurrent.futures.wait(pending, timeout, concurrent.futures.FIRST_EXCEPTION)
+            while waiting or running:
+                while waiting and len(running) < concurrency.update() and not self.ctx.stopped:
+                    running.add(pool.submit(self._guarded, waiting.pop()))
+                if self.ctx.stopped:
+                    waiting.clear()  # never started: left out, as a stopped run leaves them
+                timeout = _RESIZE_EVERY if waiting else None
+                if deadline is not None:
+                    left = max(deadline - time.monotonic(), 0) + 0.05
+                    timeout = left if timeout is None else min(timeout, left)
+                done, running = concurrent.futures.wait(running, timeout, concurrent.futures.FIRST_COMPLETED)
                 if not done and deadline is not None and time.monotonic() >= deadline:
                     self.ctx.stop("the run reached its --max-duration")
                 for future in done:

@@ -67,8 +67,10 @@ endpoints: about {planned}; a failing property check sends more as it shrinks), 
 is planned requests x --timeout ({worst} with the defaults); --max-duration caps the whole run
 and --max-requests its requests: a run cut by either reports what ran and gives no verdict
 (exit 2).  A connection that cannot be opened is tried again --retries times; an answer never
-is.  --workers checks run at once (each check's own requests in order) over one keep-alive
-connection pool; results do not depend on it.  Against the
+is.  Up to --workers checks run at once (each check's own requests in order) over one
+keep-alive connection pool: the run starts with one and adds checks while the kit waits for
+answers, and keeps to one against a server that answers faster than the kit prepares its
+requests (more threads would only cost CPU); results do not depend on it.  Against the
 vendor's live test system be polite: --workers 2 --rate-limit 2/s --timeout 30.
 """
 
@@ -221,8 +223,9 @@ def add_server_parser(sub: Any) -> None:
         type=positive_int,
         default=DEFAULT_WORKERS,
         metavar="N",
-        help="checks run at once, over one keep-alive pool (default %(default)d; 1: one at a time); "
-        "results do not depend on it",
+        help="at most N checks at once, over one keep-alive pool (default %(default)d; 1: one at a time): "
+        "more while the kit waits for answers, one when the server answers faster than the kit prepares "
+        "requests; results do not depend on it",
     )
     pace.add_argument(
         "--rate-limit", type=rate, metavar="N/s", help="at most N requests a second across all workers (2/s, 120/min)"
@@ -417,7 +420,8 @@ def cmd_server(args: argparse.Namespace) -> int:
             if plan.versions:
                 print(f"checking it as documents {describe(plan.versions)}", file=sys.stderr)
             print(
-                f"planned: at most {planned} requests, {args.workers} at a time (worst case {worst})", file=sys.stderr
+                f"planned: at most {planned} requests, up to {args.workers} at a time (worst case {worst})",
+                file=sys.stderr,
             )
 
         def progress(result: Result, i: int, n: int) -> None:

@@ -10,19 +10,23 @@ requests reach it), and the run's random tag in foreign order numbers.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from conformance import runner
 from conformance.checks import catalog
-from conformance.reference.serve import RunningServer
+from conformance.pacing import Concurrency
+from conformance.reference.serve import RunningServer, running_server
 from conformance.runner import preflight, run_checks
 from conformance.sinks import write_json
-from tests.support.mutants import FAULTS, Switchboard, broken_server, context_for
+from tests.support.mutants import FAULTS, LOGIN_NAME, PASSWORD, SASP, Switchboard, broken_server, context_for
 
 pytestmark = pytest.mark.network
 
@@ -104,3 +108,49 @@ def test_ast_parses_are_serialised_while_workers_run() -> None:
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             trees = list(pool.map(lambda _: ast.parse(source), range(400)))
     assert ast.parse is parse and len(trees) == 400
+
+
+class _Slow:
+    """An ASGI app that answers 40 ms late (asyncio.sleep: the server answers others meanwhile)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(0.04)
+        await self.app(scope, receive, send)
+
+
+def test_a_slow_server_gets_several_checks_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run starts with one check and adds more while the kit waits for answers: against a
+    server that takes 40 ms to answer, the deterministic checks run several at a time (and the
+    results are still those of a sequential run, as above)."""
+    peaks: list[int] = []
+
+    class Recorded(Concurrency):
+        def update(self) -> int:
+            allowed = super().update()
+            peaks.append(allowed)
+            return allowed
+
+    monkeypatch.setattr(runner, "Concurrency", Recorded)
+    checks = [c for c in catalog() if c.planned(12) <= 3][:24]  # deterministic checks of a few requests
+    with running_server(
+        accounts=[(LOGIN_NAME, PASSWORD)],
+        sasp_sessions=[(SASP, LOGIN_NAME)],
+        plain_port=True,
+        pbkdf2_iterations=1000,
+        app_wrapper=_Slow,
+    ) as server:
+        ctx = context_for(server, None, seed=3, examples=12)
+        try:
+            preflight(ctx)
+            started = time.perf_counter()
+            run = run_checks(ctx, checks, workers=4)
+            wall = time.perf_counter() - started
+        finally:
+            ctx.close()
+    assert [r.id for r in run.results] == [c.id for c in checks]
+    assert max(peaks) == 4
+    assert wall < 0.04 * run.requests * 0.75  # sequentially: at least 40 ms a request

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.pacing import BudgetExhausted, RequestBudget, TokenBucket, parse_rate
+from conformance.pacing import BudgetExhausted, Concurrency, RequestBudget, TokenBucket, parse_rate
 
 
 class FakeClock:
@@ -134,3 +134,66 @@ def test_a_budget_takes_all_or_none_and_none_means_unlimited() -> None:
         RequestBudget(-1)
     with pytest.raises(ValueError):
         TokenBucket(0)
+
+
+class Meter:
+    """A process clock and a wall clock the test moves: *busy* seconds of CPU per second."""
+
+    def __init__(self) -> None:
+        self.cpu_seconds, self.wall = 0.0, 0.0
+
+    def spend(self, seconds: float, busy: float) -> None:
+        self.wall += seconds
+        self.cpu_seconds += seconds * busy
+
+
+def _concurrency(most: int) -> tuple[Concurrency, Meter]:
+    meter = Meter()
+    return Concurrency(most, cpu=lambda: meter.cpu_seconds, clock=lambda: meter.wall), meter
+
+
+def test_a_slow_server_gets_every_worker_at_once() -> None:
+    """One check waiting on 50 ms answers keeps the kit 3% busy: all eight workers start."""
+    concurrency, meter = _concurrency(8)
+    assert concurrency.update() == 1
+    meter.spend(0.06, busy=0.03)
+    assert concurrency.update() == 8
+
+
+def test_a_fast_server_keeps_one_check_at_a_time() -> None:
+    """Answers faster than the kit prepares its requests: the kit is 80-100% busy with one check,
+    more threads would only wait for the interpreter lock."""
+    concurrency, meter = _concurrency(8)
+    for busy in (0.85, 0.9, 1.0, 0.8):
+        meter.spend(0.06, busy=busy)
+        assert concurrency.update() == 1
+    assert concurrency.peak == 1
+
+
+def test_the_pool_grows_to_what_keeps_the_kit_busy_and_shrinks_one_at_a_time() -> None:
+    concurrency, meter = _concurrency(8)
+    meter.spend(0.06, busy=0.3)  # one check: 30% busy -> 0.8 / 0.3 = 2 checks
+    assert concurrency.update() == 2
+    meter.spend(0.06, busy=0.2)  # two checks, 20% busy -> 8
+    assert concurrency.update() == 8
+    meter.spend(0.06, busy=1.0)  # over 95% busy: one fewer at a time
+    assert concurrency.update() == 7
+    meter.spend(0.06, busy=1.0)
+    assert concurrency.update() == 6
+    meter.spend(0.06, busy=0.9)  # busy but not over: kept
+    assert concurrency.update() == 6
+    assert concurrency.peak == 8
+
+
+def test_it_waits_for_a_whole_window_and_never_passes_its_bounds() -> None:
+    concurrency, meter = _concurrency(3)
+    meter.spend(0.01, busy=0.0)
+    assert concurrency.update() == 1  # under one window: nothing measured yet
+    meter.spend(0.05, busy=0.0)  # idle: as many as allowed
+    assert concurrency.update() == 3
+    for _ in range(5):
+        meter.spend(0.06, busy=2.0)
+        concurrency.update()
+    assert concurrency.allowed == 1
+    with pytest.raises(ValueError, match="--workers"):
+        Concurrency(0)
