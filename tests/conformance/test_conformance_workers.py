@@ -154,3 +154,39 @@ def test_a_slow_server_gets_several_checks_at_once(monkeypatch: pytest.MonkeyPat
     assert [r.id for r in run.results] == [c.id for c in checks]
     assert max(peaks) == 4
     assert wall < 0.04 * run.requests * 0.75  # sequentially: at least 40 ms a request
+
+
+def test_runs_collect_garbage_less_often_and_restore_the_thresholds() -> None:
+    """While runs go on (one, or several at once) the collector's first threshold is raised;
+    the thresholds the process had come back when the last of them ends, even on an error."""
+    import gc
+
+    from conformance.runner import _fewer_collections
+
+    before = gc.get_threshold()
+    with _fewer_collections():
+        assert gc.get_threshold()[0] > before[0]
+        with _fewer_collections():
+            assert gc.get_threshold()[0] > before[0]
+        assert gc.get_threshold()[0] > before[0]  # the outer run still going
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), _fewer_collections():
+        raise RuntimeError("a run that fails")
+    assert gc.get_threshold() == before
+
+
+def test_a_process_without_the_collector_keeps_it_off() -> None:
+    import gc
+
+    from conformance.runner import _fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(0)
+        with _fewer_collections():
+            assert gc.get_threshold()[0] == 0
+        gc.set_threshold(200_000, 5, 5)
+        with _fewer_collections():
+            assert gc.get_threshold() == (200_000, 5, 5)
+    finally:
+        gc.set_threshold(*before)
