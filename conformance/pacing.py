@@ -144,9 +144,9 @@ class Concurrency:
     starts with one check and :meth:`update` (called every few tens of milliseconds) sizes the
     pool from how busy the kit was over the last *window* seconds: *busy* is the process's CPU
     time over the wall time (1.0: one core's worth, all the interpreter lock gives).  With *k*
-    checks running and busy *b*, *k* x target / *b* checks would make it *target* busy: the pool
-    grows to that at once (at most *most*), and shrinks one at a time only when the kit is over
-    *full* busy (running checks finish; none is stopped).
+    checks allowed and busy *b*, *k* x *target* / *b* checks would make it *target* busy: the
+    pool grows to that at once (at most *most*) and shrinks towards it one check a window
+    (running checks finish; none is stopped), so a few slow answers do not leave it large.
 
     The clocks are parameters, so it is tested without running anything."""
 
@@ -154,15 +154,14 @@ class Concurrency:
         self,
         most: int,
         *,
-        window: float = 0.05,
+        window: float = 0.2,
         target: float = 0.8,
-        full: float = 0.95,
         cpu: Callable[[], float] = time.process_time,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if most < 1:
             raise ValueError(f"--workers must be 1 or more, not {most!r}")
-        self.most, self.window, self.target, self.full = most, window, target, full
+        self.most, self.window, self.target = most, window, target
         self.allowed = 1
         self.peak = 1
         self._cpu, self._clock = cpu, clock
@@ -176,13 +175,7 @@ class Concurrency:
             return self.allowed
         busy = (cpu - self._since[0]) / elapsed
         self._since = (cpu, now)
-        if busy <= 0:
-            wanted = self.most
-        else:
-            wanted = max(1, min(self.most, int(self.allowed * self.target / busy)))
-        if wanted > self.allowed:
-            self.allowed = wanted
-        elif busy > self.full and self.allowed > 1:
-            self.allowed -= 1
+        wanted = self.most if busy <= 0 else max(1, min(self.most, int(self.allowed * self.target / busy)))
+        self.allowed = wanted if wanted > self.allowed else max(wanted, self.allowed - 1)
         self.peak = max(self.peak, self.allowed)
         return self.allowed

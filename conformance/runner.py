@@ -13,14 +13,10 @@ the run interrupted.
 
 from __future__ import annotations
 
-import ast
-import concurrent.futures
+import collections
 import contextlib
 import fnmatch
-import functools
-import gc
 import secrets as pysecrets
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,6 +28,7 @@ import codec
 from .checks import FAMILIES, Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
 from .endpoints import OrderUnavailable, ordering_endpoint, place_order
+from .interpreter import fewer_collections, one_ast_parse_at_a_time, shorter_turns
 from .judge import Expectation
 from .pacing import Concurrency
 from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
@@ -199,8 +196,7 @@ def check_result(check: Check, outcome: Outcome, duration: float) -> Result:
 
 Progress = Callable[[Result, int, int], None]
 
-_SWITCH_INTERVAL: Final = 0.0005
-_RESIZE_EVERY: Final = 0.02  # seconds between looks at how busy the kit is, while checks wait to start
+_RESIZE_EVERY: Final = 0.05  # seconds between the supervisor's looks at how busy the kit is
 
 
 def planned_requests(checks: Iterable[Check], target: Target, examples: int) -> int:
@@ -217,59 +213,6 @@ def _refused_outcome(check: Check, ctx: RunContext, exc: CredentialsRefused) -> 
         f"{exc}; the run stopped so that no further request carries refused credentials",
     )
     return Outcome("failed", (finding,), ctx.last)
-
-
-@contextlib.contextmanager
-def _one_ast_parse_at_a_time() -> Iterator[None]:
-    """While the block runs, :func:`ast.parse` runs on one thread at a time.
-
-    Hypothesis parses source as it prepares and draws (a state machine's module for its digest,
-    a filter's lambda for its bounds, a module's constants), and CPython 3.11 can fail when two
-    threads build AST objects at once (``SystemError: AST constructor recursion depth mismatch``:
-    the ast module's depth counter is shared; seen here in about one run in four with
-    ``--workers 8``).  With ``--workers``, property checks run on several threads, so their parses
-    are serialised (each takes well under a millisecond)."""
-    parse = ast.parse
-    lock = threading.Lock()
-
-    @functools.wraps(parse)
-    def serial_parse(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return parse(*args, **kwargs)
-
-    ast.parse = serial_parse
-    try:
-        yield
-    finally:
-        ast.parse = parse
-
-
-_gc_lock = threading.Lock()
-_gc_runs: list[tuple[int, int, int]] = []  # per run going on: the thresholds before the first
-
-
-_GC_FIRST_THRESHOLD: Final = 50_000
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """While runs go on, the cyclic collector waits for 50,000 new objects, not CPython's 700
-    (Hypothesis allocates thousands per example: the collector ran ~100 times a default run and,
-    with the whole heap of a pytest process to walk, cost 10-12% of the kit's CPU there, 5%
-    in a process of its own); the last run to end restores the thresholds.  A process that
-    turned the collector off (threshold 0), or set a higher threshold, keeps its own."""
-    with _gc_lock:
-        before = _gc_runs[0] if _gc_runs else gc.get_threshold()
-        _gc_runs.append(before)
-        if before[0]:
-            gc.set_threshold(max(before[0], _GC_FIRST_THRESHOLD), *before[1:])
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            before = _gc_runs.pop()
-            if not _gc_runs:  # the last run to end
-                gc.set_threshold(*before)
 
 
 class _Loop:
@@ -327,48 +270,75 @@ class _Loop:
         in order on one thread), as many at once as keep the kit busy (:class:`Concurrency`);
         the first RunStopped stops the others at their next request."""
         order = sorted(range(len(self.checks)), key=lambda i: -self.checks[i].planned(self.ctx.examples))
-        # an answer's thread waits for the GIL up to the switch interval (5 ms by default) while
-        # another check generates its next example: shorter turns keep every chain of requests moving
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, _SWITCH_INTERVAL))
-        try:
-            with _one_ast_parse_at_a_time():
-                self._parallel(Concurrency(workers), deadline, order)
-        finally:
-            sys.setswitchinterval(switch)
+        with shorter_turns(), one_ast_parse_at_a_time():
+            self._parallel(Concurrency(workers), deadline, order)
 
     def _parallel(self, concurrency: Concurrency, deadline: float | None, order: list[int]) -> None:
-        pool = concurrent.futures.ThreadPoolExecutor(concurrency.most, thread_name_prefix="conformance-check")
-        waiting = list(reversed(order))  # popped from the end: the longest first
-        running: set[concurrent.futures.Future[None]] = set()
-        stopped: BaseException | None = None
-        try:
-            while waiting or running:
-                while waiting and len(running) < concurrency.update() and not self.ctx.stopped:
-                    running.add(pool.submit(self._guarded, waiting.pop()))
-                if self.ctx.stopped:
-                    waiting.clear()  # never started: left out, as a stopped run leaves them
-                timeout = _RESIZE_EVERY if waiting else None
-                if deadline is not None:
-                    left = max(deadline - time.monotonic(), 0) + 0.05
-                    timeout = left if timeout is None else min(timeout, left)
-                done, running = concurrent.futures.wait(running, timeout, concurrent.futures.FIRST_COMPLETED)
-                if not done and deadline is not None and time.monotonic() >= deadline:
+        """Worker *k* takes the next waiting check while more than *k* may run at once, and ends
+        when no more may.  The run's own thread is worker 0, so with one allowed every check runs
+        there, one after another, as a sequential run does (no thread waits for the interpreter
+        lock, and none starts cold: Hypothesis keeps some of its caches per thread).  A supervisor
+        thread starts workers 1 and up as :class:`Concurrency` allows, every
+        :data:`_RESIZE_EVERY` seconds, and stops the run at its deadline.  The first exception a
+        check raises stops the others at their next request, and is raised here when all end."""
+        waiting = collections.deque(order)
+        lock = threading.Lock()
+        failures: list[BaseException] = []
+        workers: dict[int, threading.Thread] = {}
+        done = threading.Event()
+
+        def work(k: int) -> None:
+            while True:
+                with lock:
+                    if not waiting or self.ctx.stopped or k >= concurrency.allowed:
+                        return
+                    i = waiting.popleft()
+                try:
+                    self._guarded(i)
+                except (KeyboardInterrupt, SystemExit):
+                    raise  # only the run's own thread sees these
+                except BaseException as exc:
+                    if not (isinstance(exc, RunStopped) and self.enough and str(exc) == self.enough):
+                        self.ctx.stop(str(exc) or type(exc).__name__)  # the others stop at their next request
+                        with lock:
+                            failures.append(exc)
+                    return
+
+        def supervise() -> None:
+            while not done.is_set():
+                if deadline is not None and time.monotonic() >= deadline:
                     self.ctx.stop("the run reached its --max-duration")
-                for future in done:
-                    exc = future.exception()
-                    if isinstance(exc, RunStopped) and self.enough and str(exc) == self.enough:
-                        continue  # a check stopped by --max-failures: dropped, the verdict stands
-                    if exc is not None and stopped is None:
-                        stopped = exc
-                        self.ctx.stop(str(exc) or type(exc).__name__)
-        except BaseException as exc:  # Ctrl-C in the main thread: the workers stop at their next request
+                with lock:
+                    for k in range(1, concurrency.update()):
+                        if waiting and not self.ctx.stopped and (k not in workers or not workers[k].is_alive()):
+                            workers[k] = threading.Thread(target=work, args=(k,), name=f"conformance-check-{k}")
+                            workers[k].start()
+                timeout = _RESIZE_EVERY
+                if deadline is not None:
+                    timeout = min(timeout, max(deadline - time.monotonic(), 0) + 0.01)
+                done.wait(timeout)
+
+        supervisor = threading.Thread(target=supervise, name="conformance-workers")
+        supervisor.start()
+        try:
+            while True:  # worker 0 ends when it may not take a check; it takes checks again if the pool shrinks to it
+                work(0)
+                with lock:
+                    others = [t for t in workers.values() if t.is_alive()]
+                if not others and (not waiting or self.ctx.stopped):
+                    break
+                if others:
+                    others[0].join(_RESIZE_EVERY)
+        except BaseException as exc:  # Ctrl-C: the workers stop at their next request
             self.ctx.stop("interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else str(exc))
-            pool.shutdown(wait=True, cancel_futures=True)
             raise
-        pool.shutdown(wait=True, cancel_futures=True)
-        if stopped is not None:
-            raise stopped
+        finally:
+            done.set()
+            supervisor.join()
+            for t in list(workers.values()):
+                t.join()
+        if failures:
+            raise failures[0]
 
     def _guarded(self, i: int) -> None:
         if self.ctx.stopped:
@@ -415,7 +385,7 @@ def run_checks(
     loop = _Loop(ctx, checks, progress, max_failures)
     started = time.perf_counter()
     try:
-        with _fewer_collections():
+        with fewer_collections():
             if workers > 1:
                 loop.parallel(workers, ctx.deadline)
             else:

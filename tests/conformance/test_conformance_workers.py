@@ -99,11 +99,11 @@ def test_ast_parses_are_serialised_while_workers_run() -> None:
     import ast
     import concurrent.futures
 
-    from conformance.runner import _one_ast_parse_at_a_time
+    from conformance.interpreter import one_ast_parse_at_a_time
 
     parse = ast.parse
     source = "x = " + "(" * 80 + "1" + ")" * 80
-    with _one_ast_parse_at_a_time():
+    with one_ast_parse_at_a_time():
         assert ast.parse is not parse
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             trees = list(pool.map(lambda _: ast.parse(source), range(400)))
@@ -161,16 +161,16 @@ def test_runs_collect_garbage_less_often_and_restore_the_thresholds() -> None:
     the thresholds the process had come back when the last of them ends, even on an error."""
     import gc
 
-    from conformance.runner import _fewer_collections
+    from conformance.interpreter import fewer_collections
 
     before = gc.get_threshold()
-    with _fewer_collections():
+    with fewer_collections():
         assert gc.get_threshold()[0] > before[0]
-        with _fewer_collections():
+        with fewer_collections():
             assert gc.get_threshold()[0] > before[0]
         assert gc.get_threshold()[0] > before[0]  # the outer run still going
     assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), _fewer_collections():
+    with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError("a run that fails")
     assert gc.get_threshold() == before
 
@@ -178,15 +178,29 @@ def test_runs_collect_garbage_less_often_and_restore_the_thresholds() -> None:
 def test_a_process_without_the_collector_keeps_it_off() -> None:
     import gc
 
-    from conformance.runner import _fewer_collections
+    from conformance.interpreter import fewer_collections
 
     before = gc.get_threshold()
     try:
         gc.set_threshold(0)
-        with _fewer_collections():
+        with fewer_collections():
             assert gc.get_threshold()[0] == 0
         gc.set_threshold(200_000, 5, 5)
-        with _fewer_collections():
+        with fewer_collections():
             assert gc.get_threshold() == (200_000, 5, 5)
     finally:
         gc.set_threshold(*before)
+
+
+def test_shorter_turns_nest_and_give_the_interval_back() -> None:
+    import sys
+
+    from conformance.interpreter import shorter_turns
+
+    before = sys.getswitchinterval()
+    with shorter_turns():
+        assert sys.getswitchinterval() <= 0.0005
+        with shorter_turns():
+            assert sys.getswitchinterval() <= 0.0005
+        assert sys.getswitchinterval() <= 0.0005
+    assert sys.getswitchinterval() == before

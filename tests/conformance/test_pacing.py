@@ -156,7 +156,7 @@ def test_a_slow_server_gets_every_worker_at_once() -> None:
     """One check waiting on 50 ms answers keeps the kit 3% busy: all eight workers start."""
     concurrency, meter = _concurrency(8)
     assert concurrency.update() == 1
-    meter.spend(0.06, busy=0.03)
+    meter.spend(0.25, busy=0.03)
     assert concurrency.update() == 8
 
 
@@ -164,35 +164,37 @@ def test_a_fast_server_keeps_one_check_at_a_time() -> None:
     """Answers faster than the kit prepares its requests: the kit is 80-100% busy with one check,
     more threads would only wait for the interpreter lock."""
     concurrency, meter = _concurrency(8)
-    for busy in (0.85, 0.9, 1.0, 0.8):
-        meter.spend(0.06, busy=busy)
+    for busy in (0.85, 0.9, 1.0, 0.8, 0.7):
+        meter.spend(0.25, busy=busy)
         assert concurrency.update() == 1
     assert concurrency.peak == 1
 
 
 def test_the_pool_grows_to_what_keeps_the_kit_busy_and_shrinks_one_at_a_time() -> None:
     concurrency, meter = _concurrency(8)
-    meter.spend(0.06, busy=0.3)  # one check: 30% busy -> 0.8 / 0.3 = 2 checks
+    meter.spend(0.25, busy=0.3)  # one check: 30% busy -> 0.8 / 0.3 = 2 checks
     assert concurrency.update() == 2
-    meter.spend(0.06, busy=0.2)  # two checks, 20% busy -> 8
+    meter.spend(0.25, busy=0.2)  # two checks, 20% busy -> 8
     assert concurrency.update() == 8
-    meter.spend(0.06, busy=1.0)  # over 95% busy: one fewer at a time
+    meter.spend(0.25, busy=1.0)  # fully busy: 6 would do, one fewer a window
     assert concurrency.update() == 7
-    meter.spend(0.06, busy=1.0)
+    meter.spend(0.25, busy=1.0)
     assert concurrency.update() == 6
-    meter.spend(0.06, busy=0.9)  # busy but not over: kept
+    meter.spend(0.25, busy=0.8)  # at the target: kept
     assert concurrency.update() == 6
+    meter.spend(0.25, busy=0.9)  # a little over: 5 would do
+    assert concurrency.update() == 5
     assert concurrency.peak == 8
 
 
 def test_it_waits_for_a_whole_window_and_never_passes_its_bounds() -> None:
     concurrency, meter = _concurrency(3)
-    meter.spend(0.01, busy=0.0)
+    meter.spend(0.1, busy=0.0)
     assert concurrency.update() == 1  # under one window: nothing measured yet
-    meter.spend(0.05, busy=0.0)  # idle: as many as allowed
+    meter.spend(0.15, busy=0.0)  # idle: as many as allowed
     assert concurrency.update() == 3
     for _ in range(5):
-        meter.spend(0.06, busy=2.0)
+        meter.spend(0.25, busy=2.0)
         concurrency.update()
     assert concurrency.allowed == 1
     with pytest.raises(ValueError, match="--workers"):
