@@ -133,8 +133,8 @@ class RequestBudget:
 
 
 class Concurrency:
-    """How many checks a run with ``--workers most`` runs at once: as many as keep the kit busy,
-    no more.
+    """How many checks a run with ``--workers most`` runs at once: more only while the kit would
+    otherwise wait more than it works.
 
     Threads only pay when the kit waits for answers: on a slow server (a real vendor's round trip
     is 100-300 ms) each added thread multiplies the throughput, but against one that answers
@@ -146,7 +146,10 @@ class Concurrency:
     time over the wall time (1.0: one core's worth, all the interpreter lock gives).  With *k*
     checks allowed and busy *b*, *k* x *target* / *b* checks would make it *target* busy: the
     pool grows to that at once (at most *most*) and shrinks towards it one check a window
-    (running checks finish; none is stopped), so a few slow answers do not leave it large.
+    (running checks finish; none is stopped), so a few slow answers do not leave it large.  The
+    target is half busy: a second check starts only when answers take over three times the
+    kit's own work on a request (against a real vendor, at 100-300 ms a round trip, the pool is
+    full after the first window), because each thread added costs CPU as well as saving time.
 
     The clocks are parameters, so it is tested without running anything."""
 
@@ -155,7 +158,7 @@ class Concurrency:
         most: int,
         *,
         window: float = 0.2,
-        target: float = 0.8,
+        target: float = 0.5,
         cpu: Callable[[], float] = time.process_time,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:

@@ -274,23 +274,27 @@ class _Loop:
             self._parallel(Concurrency(workers), deadline, order)
 
     def _parallel(self, concurrency: Concurrency, deadline: float | None, order: list[int]) -> None:
-        """Worker *k* takes the next waiting check while more than *k* may run at once, and ends
-        when no more may.  The run's own thread is worker 0, so with one allowed every check runs
-        there, one after another, as a sequential run does (no thread waits for the interpreter
-        lock, and none starts cold: Hypothesis keeps some of its caches per thread).  A supervisor
-        thread starts workers 1 and up as :class:`Concurrency` allows, every
-        :data:`_RESIZE_EVERY` seconds, and stops the run at its deadline.  The first exception a
-        check raises stops the others at their next request, and is raised here when all end."""
+        """Worker *k* takes the next waiting check while more than *k* may run at once, and waits
+        (parked, its thread kept warm) while no more may.  The run's own thread is worker 0, so
+        with one allowed every check runs there, one after another, as a sequential run does (no
+        thread waits for the interpreter lock, and none starts cold: Hypothesis keeps some of its
+        caches per thread).  A supervisor thread re-sizes the pool (:class:`Concurrency`) every
+        :data:`_RESIZE_EVERY` seconds, starting or waking workers 1 and up, and stops the run at
+        its deadline.  The first exception a check raises stops the others at their next request,
+        and is raised here when all have ended."""
         waiting = collections.deque(order)
         lock = threading.Lock()
+        resized = threading.Condition(lock)  # the pool's size changed, or the run's end is near
         failures: list[BaseException] = []
         workers: dict[int, threading.Thread] = {}
         done = threading.Event()
 
         def work(k: int) -> None:
             while True:
-                with lock:
-                    if not waiting or self.ctx.stopped or k >= concurrency.allowed:
+                with resized:
+                    while waiting and not self.ctx.stopped and not done.is_set() and k >= concurrency.allowed:
+                        resized.wait()
+                    if not waiting or self.ctx.stopped or done.is_set():
                         return
                     i = waiting.popleft()
                 try:
@@ -308,11 +312,12 @@ class _Loop:
             while not done.is_set():
                 if deadline is not None and time.monotonic() >= deadline:
                     self.ctx.stop("the run reached its --max-duration")
-                with lock:
+                with resized:
                     for k in range(1, concurrency.update()):
-                        if waiting and not self.ctx.stopped and (k not in workers or not workers[k].is_alive()):
+                        if waiting and not self.ctx.stopped and k not in workers:
                             workers[k] = threading.Thread(target=work, args=(k,), name=f"conformance-check-{k}")
                             workers[k].start()
+                    resized.notify_all()  # parked workers look again: the pool may have grown, the run stopped
                 timeout = _RESIZE_EVERY
                 if deadline is not None:
                     timeout = min(timeout, max(deadline - time.monotonic(), 0) + 0.01)
@@ -321,9 +326,10 @@ class _Loop:
         supervisor = threading.Thread(target=supervise, name="conformance-workers")
         supervisor.start()
         try:
-            while True:  # worker 0 ends when it may not take a check; it takes checks again if the pool shrinks to it
+            while True:  # worker 0 ends when no check is left (or the run stopped): the others then end too
                 work(0)
-                with lock:
+                with resized:
+                    resized.notify_all()
                     others = [t for t in workers.values() if t.is_alive()]
                 if not others and (not waiting or self.ctx.stopped):
                     break
@@ -334,6 +340,8 @@ class _Loop:
             raise
         finally:
             done.set()
+            with resized:
+                resized.notify_all()
             supervisor.join()
             for t in list(workers.values()):
                 t.join()
