@@ -10,7 +10,6 @@ and ``accounts`` (its accounts: :mod:`conformance.reference.commands`).  Every p
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -99,9 +98,10 @@ def _prog(default: str) -> str:
 _COMMANDS: Final = ("server", "client", "checks", "vectors", "serve", "accounts")
 
 
-def _add_command(sub: Any, name: str) -> None:
-    """Add command *name*'s parser (importing only that command's module)."""
-    with contextlib.suppress(ImportError):
+def _add_command(sub: Any, name: str) -> str | None:
+    """Add command *name*'s parser (importing only that command's module); None, or why the
+    command cannot load (a module of the install is missing or broken)."""
+    try:
         if name == "server":
             from .server_command import add_server_parser
 
@@ -124,12 +124,18 @@ def _add_command(sub: Any, name: str) -> None:
             from .reference.commands import add_accounts_parser
 
             add_accounts_parser(sub)
+    except ImportError as exc:
+        missing = exc.name or str(exc)
+        return f"the {name} command cannot load: module {missing} is missing or broken ({exc}); reinstall the kit"
+    return None
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The command line's parser.  Given the arguments, it holds only the command they name (a
     run of ``server`` does not import client mode or the reference server's commands); without a
-    command among them, every command (``--help`` lists them all)."""
+    command among them, every command (``--help`` lists them all).  A named command that cannot
+    load ends the program with one line naming the module (exit 2); without one, ``--help`` lists
+    the commands that can, and says which cannot and why."""
     parser = OneLineParser(
         prog=_prog("python -m conformance"),
         description="Conformance test kit for the Comodo reseller APIs !AutoApplyIdA and !UpdateUserEvClickThrough.",
@@ -138,8 +144,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     first = next((a for a in argv or () if not a.startswith("-")), None)
-    for name in (first,) if first in _COMMANDS else _COMMANDS:
-        _add_command(sub, name)
+    named = first is not None and first in _COMMANDS
+    names: tuple[str, ...] = (first,) if first is not None and named else _COMMANDS
+    problems = [p for name in names if (p := _add_command(sub, name))]
+    if problems and named:
+        parser.error(problems[0])
+    if problems:
+        parser.epilog = f"{EPILOG}\nunavailable in this install:\n" + "".join(f"  {p}\n" for p in problems)
     return parser
 
 

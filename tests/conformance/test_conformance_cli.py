@@ -418,3 +418,25 @@ def test_console_scripts_do_not_import_from_the_working_directory(tmp_path: Path
     done = subprocess.run([str(path), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"usage: {script} ")
+
+
+def test_a_command_that_cannot_load_says_which_module_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken install (a module missing or failing to import) is named, not hidden behind
+    argparse's 'invalid choice'; ``--help`` still lists the commands that load."""
+    from conformance.cli import main
+
+    monkeypatch.setitem(sys.modules, "conformance.server_command", None)
+    with pytest.raises(SystemExit) as stopped:
+        main(["server", "--url", "https://127.0.0.1:9/products/"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "server command cannot load" in err and "conformance.server_command" in err
+    with pytest.raises(SystemExit) as helped:
+        main(["--help"])
+    assert helped.value.code == 0
+    out = capsys.readouterr().out
+    assert "unavailable in this install" in out and "conformance.server_command" in out
+    assert "client" in out  # the other commands are still there
