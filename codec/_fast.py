@@ -117,8 +117,11 @@ _MAX_DISTINCT = 64  # more distinct bytes to quote than this: the general path, 
 
 def encode_form(pairs: Sequence[tuple[str, str]]) -> bytes | None:
     """The body of *pairs*, or None when a separator byte is in the data, there are no pairs,
-    or too many distinct bytes need quoting.  Raises UnicodeEncodeError for a lone surrogate."""
+    an item is not two long (the general path names it), or too many distinct bytes need
+    quoting.  Raises UnicodeEncodeError for a lone surrogate."""
     if not ENABLED:
+        return None
+    if set(map(len, pairs)) != {2}:  # the separator counts below cannot tell ("", "000") from two pairs
         return None
     body = _PAIR_SEP.join(map(_NAME_SEP.join, pairs)).encode("utf-8")
     unsafe = body.translate(None, _SAFE_BYTES)  # the bytes to quote, separators included

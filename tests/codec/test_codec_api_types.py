@@ -265,3 +265,11 @@ def test_the_cli_does_not_echo_a_huge_name(command: str) -> None:
     assert out["errorCode"] == -2
     assert "[5000000 characters]" in out["argument"] and "[5000000 characters]" in out["message"]
     assert not result.stderr
+
+
+@pytest.mark.parametrize("pairs", [("", "000"), ("", "0000", "ab"), [("a", "b"), "xyz"]])
+def test_strings_that_are_not_pairs_are_a_type_error_even_when_their_lengths_add_up(pairs: Any) -> None:
+    """Found by the property above: the fast encoder counted separators over the whole body, and
+    ("", "000") has as many as two pairs; an item of any length but 2 is refused by name."""
+    with pytest.raises(TypeError, match="pairs: item"):
+        codec.encode_form(pairs)
