@@ -97,7 +97,6 @@ class _Run:
         self.budget = RequestBudget(pacing.max_requests)
         self.bucket = TokenBucket(pacing.rate) if pacing.rate else None
         # fixed for the run, made on first use (a race only makes the same value twice)
-        self.specs: dict[str, codec.EndpointSpec] = {}
         self.baselines: dict[tuple[str, str], tuple[tuple[str, str | None], ...]] = {}
 
 
@@ -191,10 +190,7 @@ class RunContext:
 
     def spec(self, endpoint: str) -> codec.EndpointSpec:
         """*endpoint*'s table, bound to the version the target claims to speak."""
-        spec = self._run.specs.get(endpoint)
-        if spec is None:
-            spec = self._run.specs[endpoint] = self.target.spec(endpoint)
-        return spec
+        return self.target.spec(endpoint)
 
     def login_part(self, endpoint: str, style: str = "login") -> dict[str, str]:
         spec = self.spec(endpoint)
@@ -294,6 +290,9 @@ class RunContext:
         content_type = spec.content_type if not get else None
         timeout = self._pace()
         headers = _IDENTITY if content_type is None else (*_IDENTITY, ("Content-Type", content_type))
+        exchange = functools.partial(
+            Exchange, spec.name, method, url, body, fmt, request_content_type=content_type, version=version
+        )
         started = time.perf_counter()
         try:
             response = self._run.transport.request(
@@ -304,21 +303,13 @@ class RunContext:
                 timeout=timeout,
             )
         except HTTPClientError as exc:
-            sent = Exchange(spec.name, method, url, body, fmt, request_content_type=content_type, version=version)
-            self.last = self._failed(sent, exc, time.perf_counter() - started)
+            self.last = self._failed(exchange(), exc, time.perf_counter() - started)
             return self.last
-        self.last = Exchange(
-            spec.name,
-            method,
-            url,
-            body,
-            fmt,
+        self.last = exchange(
             status=response.status,
             content_type=response.content_type,
             body=response.body,
             elapsed=time.perf_counter() - started,
-            request_content_type=content_type,
-            version=version,
             content_encoding=response.content_encoding,
         )
         if own:
