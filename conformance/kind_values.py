@@ -100,12 +100,11 @@ def length_variants(f: FieldSpec) -> tuple[Drawn, Drawn] | None:
 
 @kind_values.register
 def _text_values(kind: codec.Text, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
+    variants = length_variants(f)
+    if variants is not None:
+        free, longest = (v.strategy() for v in variants)
+        return longest if at_limit else st.one_of(free, longest)
     if looks_like(f, "email"):
         special = [st.just(v) for v in f.special_values]
         return st.one_of(email_addresses(f.max_length), *special)
-    if looks_like(f, "telephone") or looks_like(f, "fax"):
-        return phone_numbers(f.max_length)
-    variants = length_variants(f)
-    assert variants is not None
-    any_length, longest = (v.strategy() for v in variants)
-    return longest if at_limit else st.one_of(any_length, longest)
+    return phone_numbers(f.max_length)  # telephone and fax numbers: length_variants leaves no other
