@@ -166,7 +166,6 @@ class Concurrency:
             raise ValueError(f"--workers must be 1 or more, not {most!r}")
         self.most, self.window, self.target = most, window, target
         self.allowed = 1
-        self.peak = 1
         self._cpu, self._clock = cpu, clock
         self._since = (cpu(), clock())
 
@@ -180,5 +179,4 @@ class Concurrency:
         self._since = (cpu, now)
         wanted = self.most if busy <= 0 else max(1, min(self.most, int(self.allowed * self.target / busy)))
         self.allowed = wanted if wanted > self.allowed else max(wanted, self.allowed - 1)
-        self.peak = max(self.peak, self.allowed)
         return self.allowed

@@ -267,8 +267,9 @@ class _Loop:
 
     def parallel(self, workers: int, deadline: float | None) -> None:
         """The checks on up to *workers* threads, the longest first (each check's own probes stay
-        in order on one thread), as many at once as keep the kit busy (:class:`Concurrency`);
-        the first RunStopped stops the others at their next request."""
+        in order on one thread), more than one at once only while the kit would wait for answers
+        more than it works (:class:`Concurrency`); the first RunStopped stops the others at their
+        next request."""
         order = sorted(range(len(self.checks)), key=lambda i: -self.checks[i].planned(self.ctx.examples))
         with shorter_turns(), one_ast_parse_at_a_time():
             self._parallel(Concurrency(workers), deadline, order)

@@ -167,7 +167,7 @@ def test_a_fast_server_keeps_one_check_at_a_time() -> None:
     for busy in (0.85, 0.9, 1.0, 0.5, 0.3):
         meter.spend(0.25, busy=busy)
         assert concurrency.update() == 1
-    assert concurrency.peak == 1
+    assert concurrency.allowed == 1
 
 
 def test_the_pool_grows_to_what_keeps_the_kit_half_busy_and_shrinks_one_at_a_time() -> None:
@@ -184,7 +184,7 @@ def test_the_pool_grows_to_what_keeps_the_kit_half_busy_and_shrinks_one_at_a_tim
     assert concurrency.update() == 6
     meter.spend(0.25, busy=0.6)  # a little over: 5 would do
     assert concurrency.update() == 5
-    assert concurrency.peak == 8
+    assert concurrency.allowed == 5
 
 
 def test_it_waits_for_a_whole_window_and_never_passes_its_bounds() -> None:
