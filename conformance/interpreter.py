@@ -19,32 +19,51 @@ import functools
 import gc
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Any, Final
+from collections.abc import Callable, Iterator
+from typing import Any, Final, Generic, TypeVar
 
 __all__ = ["fewer_collections", "one_ast_parse_at_a_time", "shorter_turns"]
 
+T = TypeVar("T")
+
+
+class _ProcessSetting(Generic[T]):
+    """A setting of the whole process that runs change while any goes on: the first to start
+    reads it, each sets *during* of that first value, and the last to end writes it back."""
+
+    def __init__(self, read: Callable[[], T], write: Callable[[T], None], during: Callable[[T], T]) -> None:
+        self._read, self._write, self._during = read, write, during
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._before: T | None = None
+
+    @contextlib.contextmanager
+    def changed(self) -> Iterator[None]:
+        with self._lock:
+            if not self._runs:
+                self._before = self._read()
+            self._runs += 1
+            before = self._before
+            assert before is not None
+            self._write(self._during(before))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if not self._runs:
+                    self._write(before)
+
+
 _SWITCH_INTERVAL: Final = 0.0005
-_switch_lock = threading.Lock()
-_switch_runs: list[float] = []  # per block going on: the interval before the first
+_switch = _ProcessSetting(sys.getswitchinterval, sys.setswitchinterval, lambda before: min(before, _SWITCH_INTERVAL))
 
 
-@contextlib.contextmanager
-def shorter_turns() -> Iterator[None]:
+def shorter_turns() -> contextlib.AbstractContextManager[None]:
     """While the block runs, a thread holds the interpreter lock at most 0.5 ms before another
     that waits gets it (CPython's default is 5 ms: an answer's thread would wait that long for a
     check that is generating its next example)."""
-    with _switch_lock:
-        before = _switch_runs[0] if _switch_runs else sys.getswitchinterval()
-        _switch_runs.append(before)
-        sys.setswitchinterval(min(before, _SWITCH_INTERVAL))
-    try:
-        yield
-    finally:
-        with _switch_lock:
-            before = _switch_runs.pop()
-            if not _switch_runs:
-                sys.setswitchinterval(before)
+    return _switch.changed()
 
 
 @contextlib.contextmanager
@@ -72,29 +91,21 @@ def one_ast_parse_at_a_time() -> Iterator[None]:
         ast.parse = parse
 
 
-_gc_lock = threading.Lock()
-_gc_runs: list[tuple[int, int, int]] = []  # per run going on: the thresholds before the first
-
-
 _GC_FIRST_THRESHOLD: Final = 50_000
 
 
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
+def _raised(before: tuple[int, int, int]) -> tuple[int, int, int]:
+    first, second, third = before
+    return (max(first, _GC_FIRST_THRESHOLD), second, third) if first else before
+
+
+_thresholds = _ProcessSetting(gc.get_threshold, lambda t: gc.set_threshold(*t), _raised)
+
+
+def fewer_collections() -> contextlib.AbstractContextManager[None]:
     """While runs go on, the cyclic collector waits for 50,000 new objects, not CPython's 700
     (Hypothesis allocates thousands per example: the collector ran ~100 times a default run and,
     with the whole heap of a pytest process to walk, cost 10-12% of the kit's CPU there, 5%
     in a process of its own); the last run to end restores the thresholds.  A process that
     turned the collector off (threshold 0), or set a higher threshold, keeps its own."""
-    with _gc_lock:
-        before = _gc_runs[0] if _gc_runs else gc.get_threshold()
-        _gc_runs.append(before)
-        if before[0]:
-            gc.set_threshold(max(before[0], _GC_FIRST_THRESHOLD), *before[1:])
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            before = _gc_runs.pop()
-            if not _gc_runs:  # the last run to end
-                gc.set_threshold(*before)
+    return _thresholds.changed()
