@@ -8,14 +8,15 @@ from __future__ import annotations
 import functools
 import itertools
 
+import attrs
 from hypothesis import strategies as st
 
 import codec
 from codec import FieldSpec
 
-from .freetext import Drawn, any_length, at_limit, email_addresses, phone_numbers
+from .freetext import Decoder, EmailAddress, FreeText, PhoneNumber, decoded, email_addresses
 
-__all__ = ["kind_choices", "kind_values", "length_variants", "looks_like"]
+__all__ = ["free_text", "kind_choices", "kind_decoder", "kind_values", "looks_like"]
 
 
 def looks_like(field: FieldSpec, word: str) -> bool:
@@ -89,22 +90,38 @@ def _integer_values(kind: codec.Integer, f: FieldSpec, at_limit: bool) -> st.Sea
     return st.integers(min_value=1, max_value=10**6).map(str)
 
 
-def length_variants(f: FieldSpec) -> tuple[Drawn, Drawn] | None:
-    """A free-text variable's values of any length and its values at the limit (None for other
-    kinds, and for e-mail addresses and telephone numbers, which have a syntax of their own)."""
+def free_text(f: FieldSpec) -> FreeText | None:
+    """A free-text variable's values of any length (``attrs.evolve(..., at_limit=True)``: at its
+    limit); None for other kinds, and for e-mail addresses and telephone numbers, which have a
+    syntax of their own."""
     if not isinstance(f.kind, codec.Text) or any(looks_like(f, w) for w in ("email", "telephone", "fax")):
         return None
-    limit = f.max_length if f.max_length is not None else 100
-    return any_length(1, limit), at_limit(limit)
+    return FreeText(1, f.max_length if f.max_length is not None else 100)
+
+
+def kind_decoder(f: FieldSpec) -> Decoder | None:
+    """How a text variable's values are decoded from a tape (:mod:`conformance.freetext`): free
+    text, an e-mail address (or a word its table allows instead) or a telephone number; None for
+    other kinds."""
+    if not isinstance(f.kind, codec.Text):
+        return None
+    text = free_text(f)
+    if text is not None:
+        return text
+    if looks_like(f, "email"):
+        return EmailAddress(f.max_length, tuple(f.special_values))
+    return PhoneNumber(f.max_length)  # telephone and fax numbers: free_text leaves no other
 
 
 @kind_values.register
 def _text_values(kind: codec.Text, f: FieldSpec, at_limit: bool) -> st.SearchStrategy[str]:
-    variants = length_variants(f)
-    if variants is not None:
-        free, longest = (v.strategy() for v in variants)
-        return longest if at_limit else st.one_of(free, longest)
+    text = free_text(f)
+    if text is not None:
+        longest = decoded(attrs.evolve(text, at_limit=True))
+        return longest if at_limit else st.one_of(decoded(text), longest)
     if looks_like(f, "email"):
         special = [st.just(v) for v in f.special_values]
         return st.one_of(email_addresses(f.max_length), *special)
-    return phone_numbers(f.max_length)  # telephone and fax numbers: length_variants leaves no other
+    decoder = kind_decoder(f)
+    assert decoder is not None
+    return decoded(decoder)

@@ -19,9 +19,10 @@ earn), :func:`valid_wire` (a whole valid request as a wire dict), :func:`valid_r
 as typed codec requests), :func:`single_fault` (a valid request with exactly one fault and its
 expected code), :func:`responses` (every response a server may send).
 
-They are built for speed as well as reach: Hypothesis spends tens of microseconds on each draw,
-so a whole request is a handful of draws (one of bytes for every yes/no and table choice, one per
-free-text value; see :func:`valid_wire`), and a value at its limit repeats a short drawn stem.
+They are built for speed as well as reach: Hypothesis spends microseconds on each choice it
+records (each character of a drawn string is two), so a whole request is one choice, a number
+whose bytes are decoded into every yes/no, table choice and text value (see :func:`valid_wire`
+and :mod:`conformance.freetext`), and a value at its limit repeats a short drawn stem.
 
 Each takes the endpoint by name (its newest document) or as a spec bound to a document version,
 ``codec.endpoint_spec("AutoApplyIdA", "1.03")``: then the values follow that version's table.
@@ -29,7 +30,6 @@ Each takes the endpoint by name (its newest document) or as a spec bound to a do
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 from typing import Any
 
@@ -41,12 +41,15 @@ from codec import EndpointSpec, FieldSpec
 
 from .freetext import (
     ALPHABET_RANGES,
-    Drawn,
+    Decoder,
+    FreeText,
     email_addresses,
+    tape_bytes,
+    tape_integers,
     text_at_limit,
     text_of_length,
 )
-from .kind_values import kind_choices, kind_values, length_variants
+from .kind_values import free_text, kind_choices, kind_decoder, kind_values
 
 Endpoint = str | EndpointSpec
 """An endpoint by name (its newest document), or its spec bound to a document version."""
@@ -139,15 +142,18 @@ _LOGIN_FIELDS = frozenset({"loginName", "loginPassword", "saspSessionID"})
 @attrs.frozen
 class _Slot:
     """How :func:`valid_wire` fills one variable: from its table (``choices``: a digit of the
-    choice number), else drawn (``values``, or ``at_limit`` when its bit of the length mask is
-    set); always, or when its bit (``optional``) of the presence mask is set."""
+    choice number), decoded from the tape (``decoder``, or ``at_limit`` when its bit of the
+    length mask is set; its bytes start at ``offset``), or drawn on its own (``drawn``); always,
+    or when its bit (``optional``) of the presence mask is set."""
 
     name: str
-    values: Drawn | None
     choices: tuple[str, ...] | None = None
+    decoder: Decoder | None = None
+    at_limit: FreeText | None = None
+    drawn: st.SearchStrategy[str] | None = None
     optional: int | None = None
-    at_limit: Drawn | None = None
     limit_bit: int = 0
+    offset: int = 0
 
 
 def _from_bytes(raw: bytes, start: int, size: int) -> int:
@@ -171,18 +177,35 @@ def valid_wire(
     (and always sends) any variable.  AutoApplyIdA requests always carry ``test=Y``: they never
     charge an account.
 
-    Drawn flat, because Hypothesis' cost is per draw: one draw of bytes decides which optional
-    variables are present (a bit each), which free-text variables are at their limit (a bit
-    each) and every variable's choice from its table (a digit each of one number); then one draw
-    per free-text or other drawn variable sent.  Bytes are drawn uniformly (an integer's draw
-    favours small numbers, which would leave the later variables out) and shrink towards zero: a
-    failing example shrinks towards fewer variables, shorter values and each table's first value.
+    Drawn as one choice, because Hypothesis' cost is per choice: one number, whose bytes (the
+    *tape*, :mod:`conformance.freetext`) say which optional variables are present (a bit each),
+    which free-text variables are at their limit (a bit each), every variable's choice from its
+    table (a digit each of one number), and then every text value (a fixed run of bytes each,
+    present or not).  Only values from a strategy given as an argument (``order_numbers``) and
+    kinds without a decoder are drawn on their own.  The number is drawn uniformly and shrinks
+    towards zero: a failing example shrinks towards fewer variables, each table's first value,
+    and shorter values.
     """
+    options: dict[str, Any] = {"login": login, "sasp_session_id": sasp_session_id, "order_numbers": order_numbers}
+    return _planned_requests(_plan(endpoint, response_format=response_format, fixed=fixed, **options))
+
+
+_OPTIONS = frozenset({"login", "sasp_session_id", "order_numbers", "response_format", "fixed"})
+
+
+def _plan(endpoint: Endpoint, *, spare: int = 0, **options: Any) -> _Plan:
+    """The layout of :func:`valid_wire`'s tape for its keyword *options*, with *spare* bytes at
+    its end for the caller."""
+    if unknown := options.keys() - _OPTIONS:
+        raise TypeError(f"valid_wire() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
+    order_numbers: st.SearchStrategy[str] | None = options.get("order_numbers")
+    response_format: str | None = options.get("response_format")
+    fixed: dict[str, str] | None = options.get("fixed")
     spec = spec_of(endpoint)
     pinned = dict(fixed or {})
     if response_format is not None and spec.format_field:
         pinned[spec.format_field] = response_format
-    logins = _logins(spec, login, sasp_session_id)
+    logins = _logins(spec, options.get("login"), options.get("sasp_session_id"))
     slots: list[_Slot] = []
     optional = long = 0
     tables = 1  # how many combinations the tables' choices make
@@ -190,37 +213,45 @@ def valid_wire(
         if f.name in _LOGIN_FIELDS:
             continue
         if f.name in pinned:
-            slots.append(_Slot(f.name, None, (pinned[f.name],)))
+            slots.append(_Slot(f.name, (pinned[f.name],)))
             continue
         bit = None
         if f.name not in SAFETY_FIELDS and f.presence != "required":
             bit, optional = optional, optional + 1
         choices = _safe_values(f) if f.name in SAFETY_FIELDS else kind_choices(f.kind, f)
-        variants = length_variants(f) if f.name not in SAFETY_FIELDS else None
+        decoder = kind_decoder(f) if f.name not in SAFETY_FIELDS else None
+        text = free_text(f) if f.name not in SAFETY_FIELDS else None
         if f.name == "orderNumber" and order_numbers is not None:
-            slots.append(_Slot(f.name, Drawn(order_numbers), None, bit))
+            slots.append(_Slot(f.name, drawn=order_numbers, optional=bit))
         elif choices is not None:
-            slots.append(_Slot(f.name, None, choices, bit))
+            slots.append(_Slot(f.name, choices, optional=bit))
             tables *= len(choices)
-        elif variants is not None:
-            slots.append(_Slot(f.name, variants[0], None, bit, variants[1], long))
+        elif text is not None:
+            slots.append(_Slot(f.name, None, text, attrs.evolve(text, at_limit=True), None, bit, long))
             long += 1
+        elif decoder is not None:
+            slots.append(_Slot(f.name, None, decoder, optional=bit))
         else:
-            slots.append(_Slot(f.name, Drawn(field_values(endpoint, f.name)), None, bit))
+            slots.append(_Slot(f.name, drawn=field_values(endpoint, f.name), optional=bit))
     required_when = tuple((r, field_values(endpoint, r.field)) for r in spec.rules_of(codec.RequiredWhenRule))
     # presence bits, length bits, then the choice number with two spare bytes (so each digit is
-    # as good as uniform)
+    # as good as uniform), then each decoded variable's bytes
     sizes = ((optional + 7) // 8, (long + 7) // 8, (tables.bit_length() + 7) // 8 + 2)
-    plan = _Plan(
+    offset = sum(sizes)
+    for i, slot in enumerate(slots):
+        if slot.decoder is not None:
+            slots[i] = attrs.evolve(slot, offset=offset)
+            offset += slot.decoder.size
+    return _Plan(
         logins=tuple(logins),
         login_choice=st.sampled_from(logins),
-        header=st.binary(min_size=sum(sizes), max_size=sum(sizes)),
+        tape=tape_integers(offset + spare),
+        size=offset + spare,
         sizes=sizes,
         slots=tuple(slots),
         required_when=required_when,
         order={f.name: i for i, f in enumerate(spec.fields)},
     )
-    return _planned_requests(plan)
 
 
 @attrs.frozen
@@ -229,7 +260,8 @@ class _Plan:
 
     logins: tuple[dict[str, str], ...]
     login_choice: st.SearchStrategy[dict[str, str]]
-    header: st.SearchStrategy[bytes]
+    tape: st.SearchStrategy[int]
+    size: int
     sizes: tuple[int, int, int]
     slots: tuple[_Slot, ...]
     required_when: tuple[tuple[codec.RequiredWhenRule, st.SearchStrategy[str]], ...]
@@ -240,12 +272,16 @@ class _Plan:
 # about 10 ms each time): the plan is its argument.
 @st.composite
 def _planned_requests(draw: st.DrawFn, plan: _Plan) -> dict[str, str]:
+    return _request(draw, plan, tape_bytes(draw(plan.tape), plan.size))
+
+
+def _request(draw: st.DrawFn, plan: _Plan, tape: bytes) -> dict[str, str]:
+    """The request *tape* gives under *plan* (*draw* draws what is not on the tape)."""
     wire = dict(plan.logins[0] if len(plan.logins) == 1 else draw(plan.login_choice))
-    raw = draw(plan.header)
     sizes = plan.sizes
-    present = _from_bytes(raw, 0, sizes[0])
-    at_limit = _from_bytes(raw, sizes[0], sizes[1])
-    number = _from_bytes(raw, sizes[0] + sizes[1], sizes[2])
+    present = _from_bytes(tape, 0, sizes[0])
+    at_limit = _from_bytes(tape, sizes[0], sizes[1])
+    number = _from_bytes(tape, sizes[0] + sizes[1], sizes[2])
     for slot in plan.slots:
         if slot.choices is not None:
             number, digit = divmod(number, len(slot.choices))
@@ -253,10 +289,12 @@ def _planned_requests(draw: st.DrawFn, plan: _Plan) -> dict[str, str]:
             continue
         if slot.choices is not None:
             wire[slot.name] = slot.choices[digit]
-            continue
-        drawn = slot.at_limit if slot.at_limit is not None and at_limit >> slot.limit_bit & 1 else slot.values
-        assert drawn is not None
-        wire[slot.name] = drawn.finish(draw(drawn.raw))
+        elif slot.decoder is not None:
+            decoder = slot.at_limit if slot.at_limit is not None and at_limit >> slot.limit_bit & 1 else slot.decoder
+            wire[slot.name] = decoder.decode(tape[slot.offset : slot.offset + decoder.size])
+        else:
+            assert slot.drawn is not None
+            wire[slot.name] = draw(slot.drawn)
     for rule, values in plan.required_when:  # a required-when variable gets a value from its own strategy
         if wire.get(rule.when_field) == rule.when_equals and rule.field not in wire:
             wire[rule.field] = draw(values)
@@ -312,9 +350,7 @@ def _fault_choices(
     return faults
 
 
-@functools.cache
-def _index_below(count: int) -> st.SearchStrategy[int]:
-    return st.integers(min_value=0, max_value=count - 1)
+_FAULT_BYTES = 2  # the end of single_fault's tape: which fault, of those the request can carry
 
 
 def single_fault(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[tuple[dict[str, str], Fault]]:
@@ -322,22 +358,24 @@ def single_fault(endpoint: Endpoint, **kwargs: Any) -> st.SearchStrategy[tuple[d
 
     Kinds: a required variable missing (-3), a value over its limit (-4), a value outside its
     allowed values (-4), an unknown country (-7), an unrecognised variable (-2).  The result is a
-    wire dict in which the unrecognised variable, if any, is appended last.
+    wire dict in which the unrecognised variable, if any, is appended last.  The request and its
+    fault come from one tape (:func:`valid_wire`), the fault from its last two bytes.
     """
     spec = spec_of(endpoint)
-    return _faulty(valid_wire(endpoint, **kwargs), spec, _faults_by_field(spec))
+    return _faulty(_plan(endpoint, spare=_FAULT_BYTES, **kwargs), spec, _faults_by_field(spec))
 
 
 @st.composite
 def _faulty(
     draw: st.DrawFn,
-    valid: st.SearchStrategy[dict[str, str]],
+    plan: _Plan,
     spec: EndpointSpec,
     table: list[tuple[str, list[Fault], list[Fault]]],
 ) -> tuple[dict[str, str], Fault]:
-    wire = draw(valid)
+    tape = tape_bytes(draw(plan.tape), plan.size)
+    wire = _request(draw, plan, tape)
     faults = _fault_choices(table, spec, wire)
-    fault = faults[draw(_index_below(len(faults)))]
+    fault = faults[_from_bytes(tape, plan.size - _FAULT_BYTES, _FAULT_BYTES) % len(faults)]
     return apply_fault(wire, fault), fault
 
 
