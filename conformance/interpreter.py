@@ -5,7 +5,9 @@
 * :func:`shorter_turns` -- threads take shorter turns with the interpreter lock, so an answer's
   thread does not wait long for a check that is generating its next example;
 * :func:`one_ast_parse_at_a_time` -- :func:`ast.parse` on one thread at a time (CPython 3.11's
-  parser is not safe to run on two at once).
+  parser is not safe to run on two at once);
+* :func:`kit_sources_not_local` -- Hypothesis leaves the kit's own source files alone when it
+  looks for constants in "local" code (once; it stays so).
 
 Each nests and may be entered from several threads at once; each leaves the process as it found
 it, whatever the block raises.
@@ -22,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Final, Generic, TypeVar
 
-__all__ = ["fewer_collections", "one_ast_parse_at_a_time", "shorter_turns"]
+__all__ = ["fewer_collections", "kit_sources_not_local", "one_ast_parse_at_a_time", "shorter_turns"]
 
 T = TypeVar("T")
 
@@ -109,3 +111,28 @@ def fewer_collections() -> contextlib.AbstractContextManager[None]:
     in a process of its own); the last run to end restores the thresholds.  A process that
     turned the collector off (threshold 0), or set a higher threshold, keeps its own."""
     return _thresholds.changed()
+
+
+_KIT_PACKAGES: Final = frozenset({"codec", "conformance", "spec"})
+
+
+def kit_sources_not_local() -> None:
+    """Hypothesis mixes constants it finds in the source of "local" modules (not the standard
+    library's, not in site-packages) into one draw in twenty, parsing each such module the first
+    time it draws after the module is imported.  Installed from a checkout (``pip install -e``),
+    the kit's own modules count as local: Hypothesis parsed all 59 of them in every process
+    (about 0.2 s of CPU) and drew the kit's own numbers and strings into requests.  This marks
+    the kit's imported modules as already seen, so only the user's own code is read.
+
+    It uses Hypothesis' private record of the modules it has seen
+    (``hypothesis.internal.conjecture.providers._seen_modules``); if a Hypothesis version has no
+    such record it does nothing (tests/conformance/test_interpreter.py notices)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        seen: set[int] = providers._seen_modules
+    except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
+        return
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in _KIT_PACKAGES:
+            seen.add(id(module))

@@ -28,7 +28,7 @@ import codec
 from .checks import FAMILIES, Check, Outcome, catalog
 from .context import RunContext, Target, TargetUnreachable
 from .endpoints import OrderUnavailable, ordering_endpoint, place_order
-from .interpreter import fewer_collections, one_ast_parse_at_a_time, shorter_turns
+from .interpreter import fewer_collections, kit_sources_not_local, one_ast_parse_at_a_time, shorter_turns
 from .judge import Expectation
 from .pacing import Concurrency
 from .results import CredentialsRefused, Exchange, Finding, Result, Run, RunStopped
@@ -392,6 +392,7 @@ def run_checks(
         replay=target.replay_env,
     )
     loop = _Loop(ctx, checks, progress, max_failures)
+    kit_sources_not_local()
     started = time.perf_counter()
     try:
         with fewer_collections():

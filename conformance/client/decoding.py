@@ -24,6 +24,7 @@ from hypothesis import errors as hypothesis_errors
 import codec
 
 from ..adapters.codec_adapter import typed_wire
+from ..interpreter import kit_sources_not_local
 from ..report import cut, progress_line
 from ..results import CouldNotRun, DecodingExample, Finding, Result, Run
 from .adapter import DEFAULT_ANSWER_TIMEOUT, DEFAULT_MAX_LINE_BYTES, Adapter, AdapterFailed, AdapterNotRunning
@@ -121,6 +122,7 @@ def _generated(session: _Session, endpoint: str, examples: int, run_seed: int) -
     notes: dict[tuple[str, str], Finding] = {}
     stopped: list[AdapterNotRunning] = []  # raised after Hypothesis is done, never shrunk
     count = 0
+    kit_sources_not_local()
 
     @settings(
         max_examples=examples,
