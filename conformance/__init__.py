@@ -24,7 +24,7 @@ one above, and the imports form no cycle (``tests/conformance/test_conformance_l
 and checks both):
 
 1. foundations, on the codec alone: ``__init__``, ``results``, ``formats``, ``asgi``,
-   ``interpreter``, ``freetext``, ``kind_values``, ``strategies``, ``arguments``, ``adapters``,
+   ``interpreter``, ``freetext``, ``kind_values``, ``response_strategies``, ``strategies``, ``arguments``, ``adapters``,
    ``versions``, ``reference.records``, ``reference.tls``, ``decoded_views``, ``scrub``,
    ``peertext``, ``http``, ``pacing``, ``target``
 2. judging, reporting and the reference server's state: ``judge``, ``report``, ``sinks``,
