@@ -144,8 +144,9 @@ def test_single_fault_earns_its_code(name: str) -> None:
             except codec.RequestRejected as exc:
                 codes.add(exc.code)
         earned += codes == {fault.code}
-    # the kit's check discards (``assume``) the few whose fault another rule masks
-    assert earned / len(drawn) >= 0.8
+    # no rule of the current tables masks a drawn fault (a run asks fault_earns_its_code only
+    # when an answer disagrees, and then judges nothing)
+    assert earned == len(drawn)
     assert {"missing", "unrecognised", "max_length"} <= set(kinds)
 
 
