@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 import codec
 
@@ -107,10 +107,6 @@ def _run_foreign_order_numbers(spec: codec.EndpointSpec, ctx: RunContext) -> Out
             fon = data.draw(st.sampled_from(self.fons))
             wire = dict(ctx.baseline(spec.name), foreignOrderNumber=fon, checkFONIsUnique="N")
             record(*probe(ctx, spec.name, wire, success(spec, f"{spec.name}.request.checkFONIsUnique")))
-
-        @invariant()
-        def still_serving(self) -> None:
-            pass
 
     return run_machine(ctx, Orders, recorder)
 
