@@ -71,20 +71,23 @@ ALPHABET_RANGES: tuple[tuple[int, int], ...] = (
     (0x1F600, 0x1F64F),  # emoticons
     (0x20000, 0x200FF),  # CJK extension B
 )
-_ASCII = ALPHABET_RANGES[0]
-_OTHERS = ALPHABET_RANGES[1:]
+_ASCII = "".join(chr(c) for c in range(ALPHABET_RANGES[0][0], ALPHABET_RANGES[0][1] + 1))
+_OTHERS = tuple("".join(chr(c) for c in range(lo, hi + 1)) for lo, hi in ALPHABET_RANGES[1:])
 
 
-def _char(high: int, low: int) -> str:
-    """The character two tape bytes give: printable ASCII below 0x8000, else the other ranges in
-    turn (each of up to 512 characters, so every one can be drawn)."""
-    number = high << 8 | low
-    if number < 0x8000:
-        lo, hi = _ASCII
-        return chr(lo + number % (hi - lo + 1))
-    number -= 0x8000
-    lo, hi = _OTHERS[number % len(_OTHERS)]
-    return chr(lo + number // len(_OTHERS) % (hi - lo + 1))
+def _chars(tape: bytes) -> str:
+    """The characters a tape's byte pairs give: printable ASCII below 0x8000, else the other
+    ranges in turn (each of up to 512 characters, so every one can be drawn)."""
+    out = []
+    for high, low in zip(tape[::2], tape[1::2], strict=True):
+        number = high << 8 | low
+        if number < 0x8000:
+            out.append(_ASCII[number % len(_ASCII)])
+        else:
+            number -= 0x8000
+            chars = _OTHERS[number % len(_OTHERS)]
+            out.append(chars[number // len(_OTHERS) % len(chars)])
+    return "".join(out)
 
 
 def _unblank_edges(text: str) -> str:
@@ -123,7 +126,7 @@ class FreeText:
             length = self.min_size + tape[1] % min(span, _STEM)
         else:
             length = self.min_size + ((tape[0] & 63) << 8 | tape[1]) % span
-        stem = "".join(_char(tape[i], tape[i + 1]) for i in range(2, 2 + 2 * min(length, _STEM), 2))
+        stem = _chars(tape[2 : 2 + 2 * min(length, _STEM)])
         return _unblank_edges((stem * (length // len(stem) + 1))[:length])
 
 
