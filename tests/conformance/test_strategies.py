@@ -167,3 +167,13 @@ def test_a_failing_example_shrinks_to_few_variables() -> None:
         test()
     required = {f.name for f in spec.fields if f.presence == "required"} | {"loginName", "loginPassword", "test"}
     assert set(smallest[0]) == required
+
+
+def test_the_largest_tape_can_be_written_as_text() -> None:
+    """Hypothesis writes a failing test case's choices as text while it shrinks; a tape's number
+    must stay under Python's limit on integer text (a batch of four AutoApplyIdA requests did not)."""
+    from conformance import strategies
+
+    assert str((1 << 8 * strategies._MOST_TAPE_BYTES) - 1)
+    assert strategies.requests_per_tape("AutoApplyIdA", 4) == 2  # a tape is ~570 bytes
+    assert strategies.requests_per_tape("UpdateUserEvClickThrough", 4) == 4
