@@ -102,14 +102,16 @@ def free_text(f: FieldSpec) -> FreeText | None:
 def kind_decoder(f: FieldSpec) -> Decoder | None:
     """How a text variable's values are decoded from a tape (:mod:`conformance.freetext`): free
     text, an e-mail address (or a word its table allows instead) or a telephone number; None for
-    other kinds."""
+    other kinds, and for an e-mail variable too short for any address that allows no word
+    (:func:`kind_values` then has no value to draw either)."""
     if not isinstance(f.kind, codec.Text):
         return None
     text = free_text(f)
     if text is not None:
         return text
     if looks_like(f, "email"):
-        return EmailAddress(f.max_length, tuple(f.special_values))
+        email = EmailAddress(f.max_length, tuple(f.special_values))
+        return email if email.most >= 1 or email.special else None  # no address fits and no word: none to draw
     return PhoneNumber(f.max_length)  # telephone and fax numbers: free_text leaves no other
 
 

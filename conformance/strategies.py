@@ -46,7 +46,7 @@ from .freetext import (
     text_at_limit,
     text_of_length,
 )
-from .kind_values import free_text, kind_choices, kind_decoder, kind_values
+from .kind_values import kind_choices, kind_decoder, kind_values
 from .response_strategies import responses
 
 T = TypeVar("T")
@@ -220,14 +220,13 @@ def _plan(endpoint: Endpoint, *, spare: int = 0, **options: Any) -> _Plan:
             bit, optional = optional, optional + 1
         choices = _safe_values(f) if f.name in SAFETY_FIELDS else kind_choices(f.kind, f)
         decoder = kind_decoder(f) if f.name not in SAFETY_FIELDS else None
-        text = free_text(f) if f.name not in SAFETY_FIELDS else None
         if f.name == "orderNumber" and order_numbers is not None:
             slots.append(_Slot(f.name, drawn=order_numbers, optional=bit))
         elif choices is not None:
             slots.append(_Slot(f.name, choices, optional=bit))
             tables *= len(choices)
-        elif text is not None:
-            slots.append(_Slot(f.name, None, text, attrs.evolve(text, at_limit=True), None, bit, long))
+        elif isinstance(decoder, FreeText):
+            slots.append(_Slot(f.name, None, decoder, attrs.evolve(decoder, at_limit=True), None, bit, long))
             long += 1
         elif decoder is not None:
             slots.append(_Slot(f.name, None, decoder, optional=bit))

@@ -46,7 +46,8 @@ def _batch(spec: codec.EndpointSpec) -> int:
 
 def examples_planned(spec: codec.EndpointSpec, examples: int) -> int:
     """A property check sends one request per value, a batch of values a test case."""
-    return batches(examples, _batch(spec)) * _batch(spec)
+    batch = _batch(spec)
+    return batches(examples, batch) * batch
 
 
 _STYLES = ("as-is", "upper", "lower", "swap")  # how the valid requests' names are cased
@@ -68,7 +69,8 @@ def valid_requests(spec: codec.EndpointSpec) -> Iterator[Check]:
 
 
 def _run_valid(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
-    strategy = valid_wire_batches(spec, _batch(spec), **_login_kwargs(ctx, spec))
+    batch = _batch(spec)
+    strategy = valid_wire_batches(spec, batch, **_login_kwargs(ctx, spec))
 
     def one(value: tuple[dict[str, str], int]) -> tuple[Exchange, Verdict]:
         wire, spare = value
@@ -80,7 +82,7 @@ def _run_valid(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
             success(spec, f"{spec.name}.request", action=wire.get("action")),
         )
 
-    return run_property(ctx, strategy, one, _batch(spec))
+    return run_property(ctx, strategy, one, batch)
 
 
 @family("single-fault", "requests with exactly one fault earn exactly that fault's code", phase="property")
@@ -99,7 +101,8 @@ def single_faults(spec: codec.EndpointSpec) -> Iterator[Check]:
 
 
 def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
-    strategy = single_fault_batches(spec, _batch(spec), **_login_kwargs(ctx, spec))
+    batch = _batch(spec)
+    strategy = single_fault_batches(spec, batch, **_login_kwargs(ctx, spec))
 
     def one(value: Any) -> tuple[Exchange, Verdict] | None:
         wire, fault = value
@@ -121,4 +124,4 @@ def _run_single_fault(spec: codec.EndpointSpec, ctx: RunContext) -> Outcome:
             return None  # another rule masks the fault: the expectation was not certain, nothing to judge
         return exchange, verdict
 
-    return run_property(ctx, strategy, one, _batch(spec))
+    return run_property(ctx, strategy, one, batch)
